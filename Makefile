@@ -1,0 +1,21 @@
+.PHONY: run test stop lint setup bench
+
+## make run: install what is missing, start PostgreSQL + Redis, migrate, create the demo
+## tenant, then web (127.0.0.1:8000), Celery worker and beat in the foreground.
+run:
+	bash scripts/run.sh
+
+## make test: the same set-up, then the whole test suite.
+test:
+	bash scripts/test.sh
+
+## make stop: stop whatever a run left behind.
+stop:
+	bash scripts/stop.sh
+
+## make setup: everything `make run` does before starting the processes.
+setup:
+	bash scripts/setup.sh
+
+lint:
+	bash scripts/bootstrap.sh && .venv/bin/ruff check .

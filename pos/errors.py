@@ -1,0 +1,37 @@
+"""Base of every domain error. Each app keeps its own errors module with subclasses; the
+API exception handler (pos.api) turns them into JSON answers with their status code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A business rule refused the action. `message` is shown to the user as is."""
+
+    status_code: int = 400
+    code: str = "invalid"
+    default_message: str = "The request could not be completed."
+
+    def __init__(self, message: str | None = None, **extra: Any) -> None:
+        self.message = message or self.default_message
+        self.extra = extra
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"detail": self.message, "code": self.code, **self.extra}
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class Gone(DomainError):
+    status_code = 410
+    code = "gone"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"

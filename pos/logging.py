@@ -1,0 +1,55 @@
+"""Structured logging: structlog renders stdlib and structlog records alike.
+
+Every line carries the tenant schema the connection is set to, so a log line can always be
+traced to the venue organisation it concerns.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import structlog
+
+
+def add_tenant_schema(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    try:
+        from django.db import connection
+
+        event_dict.setdefault("tenant", getattr(connection, "schema_name", None))
+    except Exception:  # logging must never fail because Django is not ready
+        pass
+    return event_dict
+
+
+SHARED_PROCESSORS: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.ExtraAdder(),
+    add_tenant_schema,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
+
+def build_formatter(renderer: str = "console") -> logging.Formatter:
+    """Formatter for settings.LOGGING; also configures structlog once."""
+    if not structlog.is_configured():
+        structlog.configure(
+            processors=[
+                *SHARED_PROCESSORS,
+                structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            ],
+            logger_factory=structlog.stdlib.LoggerFactory(),
+            wrapper_class=structlog.stdlib.BoundLogger,
+            cache_logger_on_first_use=True,
+        )
+    final = (
+        structlog.processors.JSONRenderer()
+        if renderer == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=SHARED_PROCESSORS,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, final],
+    )

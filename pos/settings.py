@@ -1,0 +1,242 @@
+"""Django settings for the venue POS backend.
+
+Every value that differs between machines comes from the environment, read here and only
+here. The defaults are for a developer machine (`make run`): PostgreSQL and Redis on
+private loopback ports started by `scripts/services.sh`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+# An explicit development default; production sets POS_SECRET_KEY (docker/compose.yml).
+SECRET_KEY = env("POS_SECRET_KEY", "dev-only-insecure-secret-key-change-me")
+DEBUG = env_bool("POS_DEBUG", False)
+ALLOWED_HOSTS = env_list("POS_ALLOWED_HOSTS", ".localhost,localhost,127.0.0.1,testserver")
+CSRF_TRUSTED_ORIGINS = env_list(
+    "POS_CSRF_TRUSTED_ORIGINS", "http://*.localhost:8000,http://localhost:8000"
+)
+
+# --- Multi-tenancy (django-tenants): one PostgreSQL schema per venue organisation ---
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+]
+# Users, tokens and sessions live in each tenant's schema: a user of one venue
+# organisation does not exist in another.
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "rest_framework.authtoken",
+    "sales",
+    "reservations",
+    "fiscal",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_URLCONF = "pos.urls_public"
+ROOT_URLCONF = "pos.urls"
+SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+MIDDLEWARE = [
+    "django_tenants.middleware.main.TenantMainMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "pos" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "pos.wsgi.application"
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django_tenants.postgresql_backend",
+        "NAME": env("POS_DB_NAME", "pos"),
+        "USER": env("POS_DB_USER", "pos"),
+        "PASSWORD": env("POS_DB_PASSWORD", "pos-dev-password"),
+        "HOST": env("POS_DB_HOST", "127.0.0.1"),
+        "PORT": env("POS_DB_PORT", "55432"),
+        "CONN_MAX_AGE": int(env("POS_DB_CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": 5},
+        "TEST": {"NAME": env("POS_TEST_DB_NAME", "test_pos")},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: cache (availability, throttles) and Celery broker ---
+REDIS_URL = env("POS_REDIS_URL", "redis://127.0.0.1:56379")
+REDIS_CACHE_DB = env("POS_REDIS_CACHE_DB", "1")
+REDIS_BROKER_DB = env("POS_REDIS_BROKER_DB", "0")
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": f"{REDIS_URL}/{REDIS_CACHE_DB}",
+        "KEY_PREFIX": env("POS_CACHE_PREFIX", "pos"),
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+            # The cache only ever speeds things up: with Redis down every read falls
+            # through to PostgreSQL instead of failing the request.
+            "IGNORE_EXCEPTIONS": True,
+        },
+    }
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "pos.cache"
+
+CELERY_BROKER_URL = env("POS_CELERY_BROKER_URL", f"{REDIS_URL}/{REDIS_BROKER_DB}")
+CELERY_RESULT_BACKEND = env("POS_CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "America/Caracas"
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = env("POS_CELERY_QUEUE", "pos")
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Auth, API ---
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "pos.api.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Venue POS API",
+    "DESCRIPTION": (
+        "Point-of-sale API for event venues: seat holds with timeouts, checkout with "
+        "partial payments, Venezuelan fiscal documents. Every tenant is reached on its "
+        "own host name; authenticate with `Authorization: Token <key>` from "
+        "`POST /api/auth/token/`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Reservations: defaults for every new tenant's TenantSettings ---
+RESERVATION_SETTINGS = {
+    "reservation_hold_minutes": int(env("POS_HOLD_MINUTES", "10")),
+    "partial_payment_hours": int(env("POS_PARTIAL_PAYMENT_HOURS", "72")),
+    "max_reservations_per_session": int(env("POS_MAX_RESERVATIONS_PER_SESSION", "10")),
+    "cleanup_interval_minutes": int(env("POS_CLEANUP_INTERVAL_MINUTES", "5")),
+}
+
+# --- Demo tenant created by `make run` ---
+POS_DEMO_PASSWORD = env("POS_DEMO_PASSWORD", "demo-pass")
+
+# --- i18n / time ---
+LANGUAGE_CODE = "es"
+LANGUAGES = [("es", "Español"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "America/Caracas"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files (WhiteNoise serves them from gunicorn) ---
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# --- Request limits: no client can make the server parse an unbounded body ---
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- Logging: structured (JSON in production, key=value on a terminal), tenant in every line ---
+LOG_FORMAT = env("POS_LOG_FORMAT", "console")
+LOG_LEVEL = env("POS_LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "structured": {
+            "()": "pos.logging.build_formatter",
+            "renderer": LOG_FORMAT,
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "structured"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "celery": {"level": "INFO"},
+    },
+}

@@ -1,0 +1,24 @@
+"""URLs served on a tenant's host name (e.g. demo.localhost)."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from pos.health import healthz
+
+handler400 = "pos.api.json_bad_request"
+handler403 = "pos.api.json_permission_denied"
+handler404 = "pos.api.json_not_found"
+handler500 = "pos.api.json_server_error"
+
+api_patterns = [
+    path("", include("tenants.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/", include(api_patterns)),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make run`: set up, then web + worker + beat in the foreground. Ctrl-C stops all of it,
+# PostgreSQL and Redis included when this run started them.
+source "$(dirname "$0")/lib.sh"
+
+services_were_running=0
+if bash "$REPO_DIR/scripts/services.sh" status | grep -q "postgres: running" \
+   && bash "$REPO_DIR/scripts/services.sh" status | grep -q "redis: running"; then
+  services_were_running=1
+fi
+bash "$REPO_DIR/scripts/setup.sh"
+
+cleanup() {
+  trap - EXIT INT TERM
+  if [ "$services_were_running" = 0 ]; then bash "$REPO_DIR/scripts/services.sh" stop; fi
+}
+trap cleanup EXIT INT TERM
+
+cd "$REPO_DIR"
+export PATH="$VENV_DIR/bin:$PATH"
+export POS_DB_NAME="${POS_DB_NAME:-pos}"
+log "web on http://demo.localhost:8000/ (API docs: /api/docs/), worker and beat; Ctrl-C stops"
+echo $$ > "$VAR_DIR/run.pid"
+honcho start -f Procfile

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Everything `make run` needs before it starts the processes: installs, services,
+# database, migrations of every schema, the demo tenant, static files. Idempotent.
+source "$(dirname "$0")/lib.sh"
+export POS_DB_NAME="${POS_DB_NAME:-pos}"
+
+bash "$REPO_DIR/scripts/bootstrap.sh"
+bash "$REPO_DIR/scripts/services.sh" start
+bash "$REPO_DIR/scripts/ensure_database.sh" "$POS_DB_NAME"
+
+cd "$REPO_DIR"
+manage() { "$VENV_DIR/bin/python" manage.py "$@"; }
+log "migrating the public schema and every tenant schema"
+manage migrate_schemas --noinput -v 0
+log "setting up the demo tenant"
+manage setup_demo
+manage collectstatic --noinput -v 0

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make test`: the same set-up as `make run` (own database and Redis databases, fsync off),
+# then the whole pytest suite. Non-zero on any failure and when no test ran.
+source "$(dirname "$0")/lib.sh"
+export POS_PG_FSYNC="${POS_PG_FSYNC:-off}"
+export POS_PG_SYNC_COMMIT="${POS_PG_SYNC_COMMIT:-off}"
+export POS_DB_NAME="${POS_DB_NAME:-pos_test}"
+export POS_TEST_DB_NAME="${POS_TEST_DB_NAME:-test_pos}"
+export POS_REDIS_CACHE_DB="${POS_REDIS_CACHE_DB:-3}"
+export POS_REDIS_BROKER_DB="${POS_REDIS_BROKER_DB:-2}"
+export POS_CACHE_PREFIX="${POS_CACHE_PREFIX:-pos-test}"
+export POS_CELERY_QUEUE="${POS_CELERY_QUEUE:-pos-test}"
+export POS_TEST_ARTIFACTS="${POS_TEST_ARTIFACTS:-$REPO_DIR/test-artifacts}"
+
+bash "$REPO_DIR/scripts/bootstrap.sh"
+bash "$REPO_DIR/scripts/services.sh" start
+bash "$REPO_DIR/scripts/ensure_database.sh" "$POS_DB_NAME"
+
+cd "$REPO_DIR"
+mkdir -p "$POS_TEST_ARTIFACTS"
+"$VENV_DIR/bin/ruff" check . 
+status=0
+"$VENV_DIR/bin/python" -m pytest "$@" || status=$?
+if [ "$status" = 5 ]; then log "no tests ran"; fi
+exit "$status"

@@ -1,0 +1,76 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tenants.permissions import IsStaffMember, IsVenueAdmin
+from tenants.serializers import (
+    TenantSettingsSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+from tenants.services import get_or_create_tenant_settings, update_tenant_settings
+
+
+class TokenView(APIView):
+    """Exchange a tenant user's username and password for an API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer},
+        examples=[OpenApiExample("Cashier", value={"username": "cashier", "password": "..."})],
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request=request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            return Response(
+                {"detail": "Unable to log in with the given username and password.",
+                 "code": "invalid_credentials"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class SettingsView(APIView):
+    """The tenant's reservation settings: every staff member reads, venue admins change."""
+
+    def get_permissions(self):
+        if self.request.method == "PATCH":
+            return [IsAuthenticated(), IsVenueAdmin()]
+        return [IsAuthenticated(), IsStaffMember()]
+
+    @extend_schema(responses={200: TenantSettingsSerializer}, tags=["settings"])
+    def get(self, request: Request) -> Response:
+        tenant_settings = get_or_create_tenant_settings(tenant=request.tenant)
+        return Response(TenantSettingsSerializer(tenant_settings).data)
+
+    @extend_schema(
+        request=TenantSettingsSerializer,
+        responses={200: TenantSettingsSerializer},
+        examples=[OpenApiExample("Shorter holds", value={"reservation_hold_minutes": 5})],
+        tags=["settings"],
+    )
+    def patch(self, request: Request) -> Response:
+        tenant_settings = get_or_create_tenant_settings(tenant=request.tenant)
+        serializer = TenantSettingsSerializer(tenant_settings, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        tenant_settings = update_tenant_settings(
+            tenant_settings=tenant_settings, changes=serializer.validated_data
+        )
+        return Response(TenantSettingsSerializer(tenant_settings).data)

@@ -1,0 +1,97 @@
+"""Test fixtures: two venue organisations (alpha, beta) created once per session in the
+real PostgreSQL test database, each with a venue admin, a cashier and an operator.
+
+Tests run inside a transaction rolled back at the end (pytest-django's `db`), so what a
+test writes is gone for the next one; the tenants and users stay for the whole session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tenants.models import Tenant
+from tenants.roles import Role
+from tenants.services import create_staff_user, create_tenant, ensure_public_tenant
+
+PASSWORD = "test-pass-123"
+STAFF = {"admin": Role.VENUE_ADMIN, "cashier": Role.CASHIER, "operator": Role.OPERATOR}
+
+
+@dataclass(frozen=True)
+class TenantFixture:
+    tenant: Tenant
+    host: str
+
+    @property
+    def schema(self) -> str:
+        return self.tenant.schema_name
+
+
+def _make_tenant(schema: str) -> TenantFixture:
+    host = f"{schema}.localhost"
+    tenant = Tenant.objects.filter(schema_name=schema).first() or create_tenant(
+        schema_name=schema, domain=host, admin_username="admin", admin_password=PASSWORD
+    )
+    with schema_context(schema):
+        for username, role in STAFF.items():
+            create_staff_user(username=username, password=PASSWORD, role=role)
+        create_staff_user(username="cashier2", password=PASSWORD, role=Role.CASHIER)
+    return TenantFixture(tenant=tenant, host=host)
+
+
+@pytest.fixture(scope="session")
+def tenants(django_db_setup, django_db_blocker) -> dict[str, TenantFixture]:
+    with django_db_blocker.unblock():
+        ensure_public_tenant()
+        made = {schema: _make_tenant(schema) for schema in ("alpha", "beta")}
+        connection.set_schema_to_public()
+    return made
+
+
+@pytest.fixture
+def alpha(tenants, db) -> TenantFixture:
+    return tenants["alpha"]
+
+
+@pytest.fixture
+def beta(tenants, db) -> TenantFixture:
+    return tenants["beta"]
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_around_each_test() -> Iterator[None]:
+    """A request through the middleware leaves the connection on its tenant's schema;
+    every test starts and ends on the public schema."""
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+def token_for(tenant: TenantFixture, username: str) -> str:
+    with schema_context(tenant.schema):
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.get(username=username)
+        return Token.objects.get_or_create(user=user)[0].key
+
+
+def api_client(tenant: TenantFixture, username: str | None = None) -> APIClient:
+    """A client on the tenant's host, authenticated with a real token of `username`."""
+    client = APIClient(HTTP_HOST=tenant.host, HTTP_ACCEPT_LANGUAGE="en")
+    if username:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(tenant, username)}")
+    return client
+
+
+@pytest.fixture
+def in_alpha(alpha) -> Iterator[TenantFixture]:
+    """Run the test body with the connection on alpha's schema."""
+    with schema_context(alpha.schema):
+        yield alpha
