@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpRequest, JsonResponse
 from rest_framework import status
 from rest_framework.response import Response
@@ -19,6 +20,12 @@ from pos.errors import DomainError
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return Response(
+            {"detail": "This is in use (it has sales, holds or seats) and cannot be deleted.",
+             "code": "in_use"},
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)

@@ -13,6 +13,8 @@ handler500 = "pos.api.json_server_error"
 
 api_patterns = [
     path("", include("tenants.urls")),
+    path("", include("reservations.urls")),
+    path("", include("sales.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -20,5 +22,6 @@ api_patterns = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include(api_patterns)),
+    path("sales/", include("sales.urls_pos")),
     path("admin/", admin.site.urls),
 ]

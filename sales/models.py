@@ -1,1 +1,214 @@
-from django.db import models  # noqa: F401
+"""The catalogue (venues, events, zones, seats) and what a sale leaves behind
+(transactions, payments, tickets). Money is Decimal, always next to its currency."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+
+class Currency(models.TextChoices):
+    USD = "USD", "US dollar"
+    EUR = "EUR", "Euro"
+    VES = "VES", "Bolívar"
+
+
+class TaxCategory(models.TextChoices):
+    GENERAL = "general", "IVA general"
+    REDUCED = "reduced", "IVA reduced"
+    LUXURY = "luxury", "IVA general + luxury surcharge"
+    EXEMPT = "exempt", "Exempt"
+
+
+class Venue(models.Model):
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ON_SALE = "on_sale", "On sale"
+        CLOSED = "closed", "Closed"
+
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="events")
+    name = models.CharField(max_length=200)
+    starts_at = models.DateTimeField()
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ON_SALE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Zone(models.Model):
+    class Kind(models.TextChoices):
+        NUMBERED = "numbered", "Numbered seats"
+        GENERAL = "general", "General admission"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="zones")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NUMBERED)
+    # For general admission: how many may enter. For numbered zones: the seat count,
+    # kept by the seat-creation service.
+    capacity = models.PositiveIntegerField(default=0)
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    tax_category = models.CharField(
+        max_length=10, choices=TaxCategory.choices, default=TaxCategory.GENERAL
+    )
+
+    class Meta:
+        ordering = ["event_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "name"], name="zone_name_unique_per_event"),
+            models.CheckConstraint(condition=models.Q(price__gte=0),
+                                   name="zone_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.event})"
+
+    @property
+    def is_general_admission(self) -> bool:
+        return self.kind == self.Kind.GENERAL
+
+
+class Seat(models.Model):
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="seats")
+    row = models.CharField(max_length=8)
+    number = models.PositiveIntegerField()
+    label = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["zone_id", "row", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "row", "number"], name="seat_unique_in_zone"),
+            models.UniqueConstraint(fields=["zone", "label"], name="seat_label_unique_in_zone"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Transaction(models.Model):
+    """A cashier's sale: PENDING while seats are held, RESERVED when partly paid,
+    COMPLETED when paid in full, CANCELLED or EXPIRED otherwise."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RESERVED = "reserved", "Reserved (partially paid)"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    # Allowed transitions, enforced by reservations.transitions.
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.PENDING: {Status.RESERVED, Status.COMPLETED, Status.CANCELLED, Status.EXPIRED},
+        Status.RESERVED: {Status.COMPLETED, Status.CANCELLED, Status.EXPIRED},
+        Status.COMPLETED: set(),
+        Status.CANCELLED: set(),
+        Status.EXPIRED: set(),
+    }
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="transactions")
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transactions"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    # Sum of the held tickets' prices, in the event currency, before taxes.
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_tax_id = models.CharField(max_length=20, blank=True, help_text="RIF or cédula")
+    customer_email = models.EmailField(blank=True)
+    # Deadline of a partial-payment reservation (status RESERVED).
+    payment_deadline = models.DateTimeField(null=True, blank=True)
+    extensions_used = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "payment_deadline"], name="tx_status_deadline"),
+            models.Index(fields=["cashier", "status"], name="tx_cashier_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transaction {self.pk} ({self.status})"
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", "Cash"
+    DEBIT_CARD = "debit_card", "Debit card"
+    CREDIT_CARD = "credit_card", "Credit card"
+    PAGO_MOVIL = "pago_movil", "Pago móvil"
+    TRANSFER = "transfer", "Bank transfer"
+    ZELLE = "zelle", "Zelle"
+
+
+class Payment(models.Model):
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    # Bs per unit of `currency` when the payment was taken (1 for VES).
+    exchange_rate = models.DecimalField(max_digits=18, decimal_places=6, default=Decimal("1"))
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments_received"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0),
+                                   name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} ({self.method})"
+
+
+def new_ticket_code() -> str:
+    # 16 characters from a 32-letter alphabet: unguessable, easy to read out at a door.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+class Ticket(models.Model):
+    """One admission: a numbered seat or one general-admission unit."""
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="tickets")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="tickets")
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="tickets")
+    seat = models.ForeignKey(Seat, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="tickets")
+    code = models.CharField(max_length=32, unique=True, default=new_ticket_code)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,0 +1,76 @@
+from django.contrib import admin, messages
+from django.utils import timezone
+
+from pos.errors import DomainError
+from reservations.models import ReservedTicket, StatusChange
+from reservations.services import release_hold
+
+
+@admin.register(ReservedTicket)
+class ReservedTicketAdmin(admin.ModelAdmin):
+    list_display = ["id", "seat_or_quantity", "event", "status", "reserved_until", "time_left",
+                    "created_by"]
+    list_filter = ["status", "event"]
+    list_select_related = ["seat", "zone", "event", "created_by"]
+    search_fields = ["seat__label", "transaction__id"]
+    readonly_fields = [f.name for f in ReservedTicket._meta.fields]
+    actions = ["release_selected"]
+
+    @admin.display(description="seat / quantity")
+    def seat_or_quantity(self, obj: ReservedTicket) -> str:
+        return obj.seat.label if obj.seat_id else f"{obj.zone.name} × {obj.quantity}"
+
+    @admin.display(description="time left")
+    def time_left(self, obj: ReservedTicket) -> str:
+        if obj.status != ReservedTicket.Status.ACTIVE:
+            return "—"
+        left = obj.reserved_until - timezone.now()
+        if left.total_seconds() <= 0:
+            return "expired (not yet recorded)"
+        minutes, seconds = divmod(int(left.total_seconds()), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {seconds:02d}s"
+
+    @admin.action(description="Release selected holds")
+    def release_selected(self, request, queryset):
+        released = failed = 0
+        for tx_id, seats in _seats_by_transaction(queryset).items():
+            try:
+                release_hold(user=request.user, transaction_id=tx_id, seat_ids=seats or None)
+                released += 1
+            except DomainError as exc:
+                failed += 1
+                self.message_user(request, f"Hold {tx_id}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"Released {released} hold(s); {failed} could not be.")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _seats_by_transaction(queryset) -> dict[int, list[int]]:
+    grouped: dict[int, list[int]] = {}
+    for tx_id, seat_id in queryset.filter(status=ReservedTicket.Status.ACTIVE).values_list(
+        "transaction_id", "seat_id"
+    ):
+        grouped.setdefault(tx_id, [])
+        if seat_id:
+            grouped[tx_id].append(seat_id)
+    return grouped
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "subject", "subject_id", "from_status", "to_status", "reason",
+                    "actor"]
+    list_filter = ["subject", "reason", "to_status"]
+    search_fields = ["subject_id", "transaction__id"]
+    readonly_fields = [f.name for f in StatusChange._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

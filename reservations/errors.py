@@ -1,0 +1,87 @@
+"""Domain errors of reservations. The wording users see lives here, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pos.errors import Conflict, DomainError, Gone, NotFound
+
+HOLD_EXPIRED_MESSAGE = "Booking session has expired. Please select seats again."
+
+
+@dataclass(frozen=True)
+class UnavailableSeat:
+    id: int
+    label: str
+    reason: str  # "reserved" or "sold"
+
+
+@dataclass(frozen=True)
+class ZoneShortfall:
+    id: int
+    name: str
+    requested: int
+    available: int
+
+
+class SeatsUnavailable(Conflict):
+    """Every seat and zone that could not be held, named with the reason."""
+
+    code = "seats_unavailable"
+
+    def __init__(self, *, seats: list[UnavailableSeat], zones: list[ZoneShortfall]) -> None:
+        parts = []
+        if seats:
+            listed = ", ".join(f"{seat.label} ({seat.reason})" for seat in seats)
+            parts.append(f"The following seats are not available: {listed}")
+        for zone in zones:
+            parts.append(
+                f"Zone {zone.name} has only {zone.available} place(s) left "
+                f"({zone.requested} requested)"
+            )
+        super().__init__(
+            "; ".join(parts) + ".",
+            seats=[{"id": s.id, "label": s.label, "reason": s.reason} for s in seats],
+            zones=[
+                {"id": z.id, "name": z.name, "requested": z.requested, "available": z.available}
+                for z in zones
+            ],
+        )
+
+
+class HoldExpired(Gone):
+    code = "hold_expired"
+    default_message = HOLD_EXPIRED_MESSAGE
+
+
+class HoldNotFound(NotFound):
+    code = "hold_not_found"
+    default_message = "No such hold."
+
+
+class InvalidHoldRequest(DomainError):
+    code = "invalid_hold"
+
+
+class SessionLimitExceeded(DomainError):
+    code = "session_limit"
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+
+
+class ExtensionRefused(Conflict):
+    code = "extension_refused"
+
+
+class EventNotOnSale(Conflict):
+    code = "event_not_on_sale"
+
+
+class Busy(DomainError):
+    """Lock contention beyond a short wait: the client should retry."""
+
+    status_code = 503
+    code = "busy"
+    default_message = "The box office is busy with these seats. Please try again."

@@ -1,0 +1,455 @@
+"""Writes on holds: hold, release, extend, complete, expire. Each is one transaction.
+
+A hold never sells a seat twice: the seat rows are locked in id order, stale claims on
+them are expired, availability is checked, and only then are the claims inserted; the
+partial unique index `one_live_claim_per_seat` turns any missed race into an
+IntegrityError, answered with the same 409."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import partial
+
+import structlog
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from reservations import cache as availability_cache
+from reservations.errors import (
+    Busy,
+    EventNotOnSale,
+    ExtensionRefused,
+    HoldExpired,
+    HoldNotFound,
+    IllegalTransition,
+    InvalidHoldRequest,
+    SeatsUnavailable,
+    SessionLimitExceeded,
+    UnavailableSeat,
+    ZoneShortfall,
+)
+from reservations.lock_objects import (
+    lock_seats,
+    lock_transaction,
+    lock_user,
+    lock_zones,
+    set_lock_timeout,
+)
+from reservations.models import ReservedTicket, StatusChange
+from reservations.transitions import (
+    record_created,
+    transition_reserved_tickets,
+    transition_transaction,
+)
+from sales.models import Event, Seat, Transaction, Zone
+from tenants.models import Tenant, TenantSettings
+from tenants.roles import Role, has_role
+
+logger = structlog.get_logger(__name__)
+
+Reason = StatusChange.Reason
+ACTIVE = ReservedTicket.Status.ACTIVE
+MAX_ITEMS_PER_REQUEST = 500
+
+
+def tenant_settings() -> TenantSettings:
+    """The reservation settings of the schema the connection is set to."""
+    found = TenantSettings.objects.filter(tenant__schema_name=connection.schema_name).first()
+    if found is None:
+        tenant = Tenant.objects.get(schema_name=connection.schema_name)
+        found, _ = TenantSettings.objects.get_or_create(tenant=tenant)
+    return found
+
+
+@dataclass(frozen=True)
+class ZoneQuantity:
+    zone_id: int
+    quantity: int
+
+
+def _validate_request(seat_ids: Sequence[int], zones: Sequence[ZoneQuantity]) -> None:
+    if not seat_ids and not zones:
+        raise InvalidHoldRequest("Pick at least one seat or a general-admission quantity.")
+    duplicates = sorted(seat for seat, n in Counter(seat_ids).items() if n > 1)
+    if duplicates:
+        shown = ", ".join(map(str, duplicates[:10]))
+        raise InvalidHoldRequest(f"Seats listed more than once: {shown}.")
+    zone_counts = Counter(z.zone_id for z in zones)
+    if any(n > 1 for n in zone_counts.values()):
+        raise InvalidHoldRequest("Each zone may appear only once in `zones`.")
+    if any(z.quantity < 1 for z in zones):
+        raise InvalidHoldRequest("A general-admission quantity must be at least 1.")
+    if len(seat_ids) + sum(z.quantity for z in zones) > MAX_ITEMS_PER_REQUEST:
+        raise InvalidHoldRequest(f"At most {MAX_ITEMS_PER_REQUEST} tickets per request.")
+
+
+def _check_session_limit(user: AbstractBaseUser, requested: int, now: datetime) -> None:
+    limit = tenant_settings().max_reservations_per_session
+    held = (
+        ReservedTicket.objects.live(now)
+        .filter(created_by=user, transaction__status=Transaction.Status.PENDING)
+        .aggregate(total=Sum("quantity"))["total"]
+        or 0
+    )
+    if held + requested > limit:
+        raise SessionLimitExceeded(
+            f"A cashier may hold at most {limit} tickets at a time; you hold {held} and "
+            f"asked for {requested} more.",
+            limit=limit, held=held, requested=requested,
+        )
+
+
+@dataclass
+class ExpiryResult:
+    holds: int = 0
+    transactions: int = 0
+    events: set[int] = field(default_factory=set)
+
+
+def _expire_stale(
+    tickets: Iterable[ReservedTicket], *, reason: str, now: datetime
+) -> ExpiryResult:
+    """Record EXPIRED on holds past their time, and on the transactions left with no live
+    hold. The result names the events whose availability changed."""
+    expired = transition_reserved_tickets(tickets, to=ReservedTicket.Status.EXPIRED,
+                                          reason=reason, now=now)
+    result = ExpiryResult(holds=len(expired), events={t.event_id for t in expired})
+    if not expired:
+        return result
+    for tx in (
+        Transaction.objects.filter(
+            id__in={t.transaction_id for t in expired},
+            status__in=[Transaction.Status.PENDING, Transaction.Status.RESERVED],
+        )
+        .exclude(reserved_tickets__status=ACTIVE)
+        .order_by("id")
+        .select_for_update(of=("self",))
+    ):
+        transition_transaction(tx, to=Transaction.Status.EXPIRED, reason=reason, now=now)
+        result.transactions += 1
+    return result
+
+
+def _on_commit_invalidate(event_ids: set[int]) -> None:
+    """Replace the events' cache versions now and again after commit: a reader between the
+    two may file a pre-commit snapshot under the first new version, and the second
+    replacement retires it. (A rollback only costs one needless cache miss.)"""
+    if event_ids:
+        availability_cache.invalidate_events(set(event_ids))
+        transaction.on_commit(partial(availability_cache.invalidate_events, set(event_ids)))
+
+
+def hold_seats(
+    *,
+    user: AbstractBaseUser,
+    event_id: int,
+    seat_ids: Sequence[int] = (),
+    zones: Sequence[ZoneQuantity] = (),
+    now: datetime | None = None,
+) -> Transaction:
+    """Hold numbered seats and general-admission quantities for the tenant's hold time.
+
+    All or nothing: either every seat and unit is held by one new PENDING transaction,
+    or SeatsUnavailable names every seat and zone that could not be, with the reason."""
+    _validate_request(seat_ids, zones)
+    now = now or timezone.now()
+    requested = len(seat_ids) + sum(z.quantity for z in zones)
+    try:
+        with transaction.atomic():
+            set_lock_timeout()
+            event = Event.objects.filter(pk=event_id).first()
+            if event is None:
+                raise InvalidHoldRequest(f"Event {event_id} does not exist.")
+            if event.status != Event.Status.ON_SALE:
+                raise EventNotOnSale(f"{event.name} is not on sale.")
+            lock_user(user.pk)
+            _check_session_limit(user, requested, now)
+            seats = _lock_event_seats(event, seat_ids)
+            ga_zones = _lock_event_ga_zones(event, zones)
+            stale = ReservedTicket.objects.stale(now).filter(seat_id__in=seat_ids)
+            changed_events = _expire_stale(stale, reason=Reason.STALE_ON_HOLD, now=now).events
+            unavailable = _unavailable_seats(seats, now)
+            shortfalls = _ga_shortfalls(ga_zones, zones, now)
+            if unavailable or shortfalls:
+                raise SeatsUnavailable(seats=unavailable, zones=shortfalls)
+            tx = _create_hold(user=user, event=event, seats=seats, ga_zones=ga_zones,
+                              zones=zones, now=now)
+            _on_commit_invalidate(changed_events | {event.pk})
+    except IntegrityError as exc:
+        # Only reachable if a claim was inserted without the seat lock: still a 409.
+        logger.warning("hold.integrity_conflict", event_id=event_id, error=str(exc))
+        labels = dict(Seat.objects.filter(id__in=seat_ids).values_list("id", "label"))
+        raise SeatsUnavailable(
+            seats=[UnavailableSeat(id=i, label=labels.get(i, str(i)), reason="reserved")
+                   for i in seat_ids],
+            zones=[],
+        ) from exc
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+            raise Busy() from exc
+        raise
+    logger.info("hold.created", transaction=tx.pk, event_id=event_id, seats=len(seat_ids),
+                ga_units=requested - len(seat_ids))
+    return tx
+
+
+def _lock_event_seats(event: Event, seat_ids: Sequence[int]) -> list[Seat]:
+    seats = lock_seats(seat_ids) if seat_ids else []
+    found = {seat.pk for seat in seats if seat.zone.event_id == event.pk}
+    missing = [seat_id for seat_id in seat_ids if seat_id not in found]
+    if missing:
+        shown = ", ".join(map(str, missing[:20]))
+        raise InvalidHoldRequest(f"These seats do not exist in event {event.pk}: {shown}.",
+                                 unknown_seat_ids=missing[:100])
+    return seats
+
+
+def _lock_event_ga_zones(event: Event, zones: Sequence[ZoneQuantity]) -> dict[int, Zone]:
+    if not zones:
+        return {}
+    locked = {zone.pk: zone for zone in lock_zones(z.zone_id for z in zones)}
+    for wanted in zones:
+        zone = locked.get(wanted.zone_id)
+        if zone is None or zone.event_id != event.pk:
+            raise InvalidHoldRequest(f"Zone {wanted.zone_id} does not exist in event {event.pk}.")
+        if not zone.is_general_admission:
+            raise InvalidHoldRequest(
+                f"Zone {zone.name} has numbered seats: pick seats with `seat_ids`."
+            )
+    return locked
+
+
+def _unavailable_seats(seats: list[Seat], now: datetime) -> list[UnavailableSeat]:
+    claims = dict(
+        ReservedTicket.objects.claiming(now)
+        .filter(seat_id__in=[s.pk for s in seats])
+        .values_list("seat_id", "status")
+    )
+    return [
+        UnavailableSeat(
+            id=seat.pk,
+            label=seat.label,
+            reason="sold" if claims[seat.pk] == ReservedTicket.Status.COMPLETED else "reserved",
+        )
+        for seat in sorted(seats, key=lambda s: (s.row, s.number, s.pk))
+        if seat.pk in claims
+    ]
+
+
+def ga_claimed_by_zone(zone_ids: Iterable[int], now: datetime) -> dict[int, int]:
+    """Units of each general-admission zone that are held (live) or sold."""
+    return dict(
+        ReservedTicket.objects.claiming(now)
+        .filter(zone_id__in=list(zone_ids), seat__isnull=True)
+        .values("zone_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("zone_id", "units")
+    )
+
+
+def _ga_shortfalls(
+    ga_zones: dict[int, Zone], zones: Sequence[ZoneQuantity], now: datetime
+) -> list[ZoneShortfall]:
+    if not zones:
+        return []
+    claimed = ga_claimed_by_zone(ga_zones, now)
+    shortfalls = []
+    for wanted in zones:
+        zone = ga_zones[wanted.zone_id]
+        available = max(zone.capacity - claimed.get(zone.pk, 0), 0)
+        if wanted.quantity > available:
+            shortfalls.append(ZoneShortfall(id=zone.pk, name=zone.name,
+                                            requested=wanted.quantity, available=available))
+    return shortfalls
+
+
+def _create_hold(
+    *, user: AbstractBaseUser, event: Event, seats: list[Seat], ga_zones: dict[int, Zone],
+    zones: Sequence[ZoneQuantity], now: datetime,
+) -> Transaction:
+    until = now + timedelta(minutes=tenant_settings().reservation_hold_minutes)
+    items = [
+        ReservedTicket(event=event, zone=seat.zone, seat=seat, quantity=1,
+                       unit_price=seat.zone.price, reserved_until=until, created_by=user)
+        for seat in seats
+    ] + [
+        ReservedTicket(event=event, zone=ga_zones[z.zone_id], quantity=z.quantity,
+                       unit_price=ga_zones[z.zone_id].price, reserved_until=until,
+                       created_by=user)
+        for z in zones
+    ]
+    subtotal = sum((item.unit_price * item.quantity for item in items), Decimal("0"))
+    tx = Transaction.objects.create(event=event, cashier=user, currency=event.currency,
+                                    subtotal=subtotal)
+    for item in items:
+        item.transaction = tx
+    ReservedTicket.objects.bulk_create(items)
+    record_created(tx=tx, tickets=items, actor=user, now=now)
+    return tx
+
+
+# --- Acting on an existing hold ------------------------------------------------------
+
+
+def _locked_hold_for(user: AbstractBaseUser, transaction_id: int) -> Transaction:
+    """The transaction, locked; a cashier sees only their own (others' are 404)."""
+    tx = lock_transaction(transaction_id)
+    if tx is None:
+        raise HoldNotFound()
+    if tx.cashier_id != user.pk and not has_role(user, Role.VENUE_ADMIN):
+        raise HoldNotFound()
+    return tx
+
+
+def _require_pending(tx: Transaction, action: str) -> None:
+    if tx.status != Transaction.Status.PENDING:
+        if tx.status == Transaction.Status.EXPIRED:
+            raise HoldExpired()
+        raise IllegalTransition(f"Hold {tx.pk} is {tx.status}; it cannot be {action}.")
+
+
+def _active_items(tx: Transaction) -> list[ReservedTicket]:
+    return list(tx.reserved_tickets.filter(status=ACTIVE).select_related("seat", "zone"))
+
+
+def _require_live(tx: Transaction, items: list[ReservedTicket], now: datetime) -> None:
+    """Expiry is exact: a hold past its time is refused with 410 whether or not the
+    cleanup job has recorded it yet (it will)."""
+    if not items or any(item.reserved_until <= now for item in items):
+        raise HoldExpired()
+
+
+def release_hold(
+    *,
+    user: AbstractBaseUser,
+    transaction_id: int,
+    seat_ids: Sequence[int] | None = None,
+    now: datetime | None = None,
+) -> Transaction:
+    """Release a whole hold (CANCELLED), or only some of its seats. Seats are free again
+    the moment this commits."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        tx = _locked_hold_for(user, transaction_id)
+        _require_pending(tx, "released")
+        items = _active_items(tx)
+        _require_live(tx, items, now)
+        if seat_ids is not None:
+            wanted = set(seat_ids)
+            if not wanted:
+                raise InvalidHoldRequest("Name at least one seat to release.")
+            missing = sorted(wanted - {item.seat_id for item in items if item.seat_id})
+            if missing:
+                raise InvalidHoldRequest(
+                    f"These seats are not in hold {tx.pk}: {', '.join(map(str, missing[:20]))}."
+                )
+            items = [item for item in items if item.seat_id in wanted]
+        transition_reserved_tickets(items, to=ReservedTicket.Status.CANCELLED,
+                                    reason=Reason.USER, actor=user, now=now)
+        remaining = list(tx.reserved_tickets.filter(status=ACTIVE))
+        if remaining:
+            tx.subtotal = sum((r.unit_price * r.quantity for r in remaining), Decimal("0"))
+            tx.save(update_fields=["subtotal", "updated_at"])
+        else:
+            transition_transaction(tx, to=Transaction.Status.CANCELLED, actor=user, now=now)
+        _on_commit_invalidate({tx.event_id})
+    logger.info("hold.released", transaction=transaction_id, partial=seat_ids is not None)
+    return tx
+
+
+def extend_hold(
+    *, user: AbstractBaseUser, transaction_id: int, now: datetime | None = None
+) -> Transaction:
+    """Give a live hold the tenant's hold time once more. Allowed once per hold."""
+    now = now or timezone.now()
+    settings = tenant_settings()
+    with transaction.atomic():
+        tx = _locked_hold_for(user, transaction_id)
+        _require_pending(tx, "extended")
+        items = _active_items(tx)
+        _require_live(tx, items, now)
+        if not settings.allow_hold_extension:
+            raise ExtensionRefused("This venue does not allow extending holds.")
+        if tx.extensions_used >= 1:
+            raise ExtensionRefused(f"Hold {tx.pk} was already extended once.")
+        new_until = max(i.reserved_until for i in items) + timedelta(
+            minutes=settings.reservation_hold_minutes
+        )
+        ReservedTicket.objects.filter(id__in=[i.pk for i in items], status=ACTIVE).update(
+            reserved_until=new_until, updated_at=now
+        )
+        tx.extensions_used += 1
+        tx.save(update_fields=["extensions_used", "updated_at"])
+        _on_commit_invalidate({tx.event_id})
+    logger.info("hold.extended", transaction=transaction_id)
+    return tx
+
+
+def locked_hold_for(user: AbstractBaseUser, transaction_id: int) -> Transaction:
+    """For checkout and payments (inside their atomic block): the locked transaction."""
+    return _locked_hold_for(user, transaction_id)
+
+
+def live_items_for_checkout(tx: Transaction, now: datetime) -> list[ReservedTicket]:
+    """The hold's items, all live, or HoldExpired."""
+    items = _active_items(tx)
+    _require_live(tx, items, now)
+    return items
+
+
+def complete_items(
+    items: list[ReservedTicket], *, actor: AbstractBaseUser, now: datetime
+) -> None:
+    """ACTIVE → COMPLETED for a paid sale. Raises HoldExpired if any item was expired by
+    someone else meanwhile (the whole checkout then rolls back)."""
+    changed = transition_reserved_tickets(items, to=ReservedTicket.Status.COMPLETED,
+                                          actor=actor, now=now)
+    if len(changed) != len(items):
+        raise HoldExpired()
+    _on_commit_invalidate({items[0].event_id})
+
+
+def keep_items_until(items: list[ReservedTicket], *, until: datetime, now: datetime) -> None:
+    """A partial-payment reservation keeps its seats until the payment deadline."""
+    ReservedTicket.objects.filter(id__in=[i.pk for i in items], status=ACTIVE).update(
+        reserved_until=until, updated_at=now
+    )
+    _on_commit_invalidate({items[0].event_id})
+
+
+def expire_stale_holds(
+    *, now: datetime | None = None, batch_size: int = 1000, dry_run: bool = False
+) -> dict[str, int]:
+    """Record EXPIRED on every hold past its time in the current schema, in batches.
+
+    Idempotent and safe beside live traffic: each batch locks its rows with SKIP LOCKED
+    (a row a checkout is working on is left for the next run) and commits on its own."""
+    now = now or timezone.now()
+    if dry_run:
+        stale = ReservedTicket.objects.stale(now)
+        return {
+            "holds_expired": stale.count(),
+            "transactions_expired": stale.values("transaction_id").distinct().count(),
+        }
+    total = ExpiryResult()
+    while True:
+        with transaction.atomic():
+            batch = list(
+                ReservedTicket.objects.stale(now)
+                .order_by("id")
+                .select_for_update(skip_locked=True)[:batch_size]
+            )
+            result = _expire_stale(batch, reason=Reason.EXPIRY, now=now)
+            _on_commit_invalidate(result.events)
+        total.holds += result.holds
+        total.transactions += result.transactions
+        if len(batch) < batch_size:
+            break
+    logger.info("holds.expired", holds=total.holds, transactions=total.transactions)
+    return {"holds_expired": total.holds, "transactions_expired": total.transactions}

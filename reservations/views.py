@@ -1,0 +1,155 @@
+"""Hold API: thin views over reservations.services and sales.services."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reservations import services
+from reservations.errors import HoldNotFound
+from reservations.selectors import hold_items, holds_visible_to
+from reservations.serializers import (
+    CheckoutSerializer,
+    HoldCreateSerializer,
+    HoldSerializer,
+    QuoteSerializer,
+    SeatIdsSerializer,
+)
+from sales import services as sales_services
+from sales.serializers import CheckoutResultSerializer, TaxBreakdownSerializer
+from tenants.permissions import IsCashier, IsVenueAdmin
+
+ERROR = OpenApiResponse(description="`{detail, code}` naming what was wrong")
+HOLD_EXAMPLE = OpenApiExample(
+    "Two seats and two general-admission places",
+    value={"event": 1, "seat_ids": [11, 12], "zones": [{"zone": 3, "quantity": 2}]},
+    request_only=True,
+)
+CONFLICT_EXAMPLE = OpenApiExample(
+    "Seats taken",
+    value={"detail": "The following seats are not available: A1 (reserved), A2 (sold).",
+           "code": "seats_unavailable",
+           "seats": [{"id": 11, "label": "A1", "reason": "reserved"},
+                     {"id": 12, "label": "A2", "reason": "sold"}],
+           "zones": []},
+    response_only=True, status_codes=["409"],
+)
+CHECKOUT_EXAMPLE = OpenApiExample(
+    "Paid in dollars cash",
+    value={"payments": [{"method": "cash", "currency": "USD", "amount": "11.95"}],
+           "customer": {"name": "María Pérez", "tax_id": "V-12345678"}},
+    request_only=True,
+)
+
+
+def hold_response(tx, *, status_code: int = status.HTTP_200_OK) -> Response:
+    data = HoldSerializer(tx, context={"items": hold_items(tx), "now": timezone.now()}).data
+    return Response(data, status=status_code)
+
+
+class SellerPermissions:
+    """Holds and checkouts are for cashiers and venue admins."""
+
+    permission_classes = [IsAuthenticated, IsCashier | IsVenueAdmin]
+
+
+class HoldListCreateView(SellerPermissions, APIView):
+    @extend_schema(
+        request=HoldCreateSerializer,
+        responses={201: HoldSerializer, 400: ERROR, 409: ERROR},
+        examples=[HOLD_EXAMPLE, CONFLICT_EXAMPLE],
+        summary="Hold seats and general-admission places",
+        tags=["holds"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = HoldCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        tx = services.hold_seats(
+            user=request.user,
+            event_id=data["event"],
+            seat_ids=data["seat_ids"],
+            zones=[services.ZoneQuantity(zone_id=z["zone"], quantity=z["quantity"])
+                   for z in data["zones"]],
+        )
+        return hold_response(tx, status_code=status.HTTP_201_CREATED)
+
+
+class HoldDetailView(SellerPermissions, APIView):
+    @extend_schema(responses={200: HoldSerializer, 404: ERROR}, tags=["holds"])
+    def get(self, request: Request, pk: int) -> Response:
+        tx = holds_visible_to(request.user).filter(pk=pk).first()
+        if tx is None:
+            raise HoldNotFound()
+        return hold_response(tx)
+
+    @extend_schema(responses={200: HoldSerializer, 404: ERROR, 409: ERROR, 410: ERROR},
+                   summary="Release the whole hold", tags=["holds"])
+    def delete(self, request: Request, pk: int) -> Response:
+        return hold_response(services.release_hold(user=request.user, transaction_id=pk))
+
+
+class HoldReleaseView(SellerPermissions, APIView):
+    @extend_schema(request=SeatIdsSerializer,
+                   responses={200: HoldSerializer, 400: ERROR, 404: ERROR, 410: ERROR},
+                   summary="Release some seats of a hold", tags=["holds"])
+    def post(self, request: Request, pk: int) -> Response:
+        serializer = SeatIdsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tx = services.release_hold(user=request.user, transaction_id=pk,
+                                   seat_ids=serializer.validated_data["seat_ids"])
+        return hold_response(tx)
+
+
+class HoldExtendView(SellerPermissions, APIView):
+    @extend_schema(request=None, responses={200: HoldSerializer, 409: ERROR, 410: ERROR},
+                   summary="Extend a hold once by the venue's hold minutes", tags=["holds"])
+    def post(self, request: Request, pk: int) -> Response:
+        return hold_response(services.extend_hold(user=request.user, transaction_id=pk))
+
+
+def payment_lines(payments: list[dict]) -> list[sales_services.PaymentLine]:
+    return [sales_services.PaymentLine(method=p["method"], currency=p["currency"],
+                                       amount=p["amount"]) for p in payments]
+
+
+class HoldQuoteView(SellerPermissions, APIView):
+    @extend_schema(request=QuoteSerializer, responses={200: TaxBreakdownSerializer},
+                   summary="Amount due with IVA and IGTF for given payments (changes nothing)",
+                   tags=["holds"])
+    def post(self, request: Request, pk: int) -> Response:
+        serializer = QuoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        breakdown = sales_services.quote_hold(
+            user=request.user, transaction_id=pk,
+            payments=payment_lines(serializer.validated_data["payments"]),
+        )
+        return Response(breakdown.to_dict())
+
+
+class HoldCheckoutView(SellerPermissions, APIView):
+    @extend_schema(
+        request=CheckoutSerializer,
+        responses={200: CheckoutResultSerializer, 400: ERROR, 404: ERROR, 409: ERROR,
+                   410: ERROR},
+        examples=[CHECKOUT_EXAMPLE],
+        summary="Pay a hold: completed when paid in full, reserved when partly paid",
+        tags=["holds"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        serializer = CheckoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        customer = data.get("customer")
+        result = sales_services.checkout_hold(
+            user=request.user,
+            transaction_id=pk,
+            payments=payment_lines(data["payments"]),
+            customer=sales_services.Customer(**customer) if customer else None,
+        )
+        return Response(CheckoutResultSerializer(result).data)

@@ -1,0 +1,29 @@
+"""Reads on sales."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, QuerySet
+
+from reservations.models import ReservedTicket, StatusChange
+from sales.models import Ticket, Transaction
+from tenants.roles import Role, has_role
+
+
+def transactions_visible_to(user: AbstractBaseUser) -> QuerySet[Transaction]:
+    """Cashiers see their own sales; venue admins and operators see all."""
+    queryset = Transaction.objects.select_related("cashier")
+    if has_role(user, Role.VENUE_ADMIN, Role.OPERATOR):
+        return queryset
+    return queryset.filter(cashier=user)
+
+
+def transaction_with_details(queryset: QuerySet[Transaction]) -> QuerySet[Transaction]:
+    """Everything the transaction detail shows, in a fixed number of queries."""
+    return queryset.prefetch_related(
+        Prefetch("reserved_tickets",
+                 queryset=ReservedTicket.objects.select_related("seat", "zone").order_by("id")),
+        "payments",
+        Prefetch("tickets", queryset=Ticket.objects.select_related("seat", "zone")),
+        Prefetch("status_changes", queryset=StatusChange.objects.select_related("actor")),
+    )

@@ -1,0 +1,126 @@
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from reservations.models import StatusChange
+from reservations.serializers import HoldItemSerializer
+from sales.models import Event, Payment, Seat, Ticket, Transaction, Venue, Zone
+
+
+class VenueSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Venue
+        fields = ["id", "name", "address", "city", "created_at"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["id", "venue", "name", "starts_at", "currency", "status", "created_at"]
+
+
+class ZoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Zone
+        fields = ["id", "event", "name", "kind", "capacity", "price", "tax_category"]
+        read_only_fields = ["event"]
+        extra_kwargs = {"capacity": {"help_text": "General admission: places for sale. "
+                                                  "Numbered: the seat count (read only)."}}
+
+    def validate(self, attrs):
+        kind = attrs.get("kind", getattr(self.instance, "kind", Zone.Kind.NUMBERED))
+        if kind == Zone.Kind.GENERAL and not attrs.get(
+            "capacity", getattr(self.instance, "capacity", 0)
+        ):
+            raise serializers.ValidationError(
+                {"capacity": "A general-admission zone needs a capacity of at least 1."}
+            )
+        if kind == Zone.Kind.NUMBERED:
+            attrs.pop("capacity", None)  # counted from its seats
+        return attrs
+
+
+class SeatSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Seat
+        fields = ["id", "zone", "row", "number", "label"]
+
+
+class SeatRowsSerializer(serializers.Serializer):
+    rows = serializers.CharField(
+        max_length=400, help_text='Rows: a range like "A-T" or a list like "A,B,C".'
+    )
+    seats_per_row = serializers.IntegerField(min_value=1, max_value=500)
+    first_number = serializers.IntegerField(min_value=1, max_value=10000, default=1)
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = ["id", "method", "currency", "amount", "exchange_rate", "received_by",
+                  "created_at"]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = ["id", "code", "zone", "seat", "label", "price", "issued_at"]
+
+    def get_label(self, ticket: Ticket) -> str:
+        return ticket.seat.label if ticket.seat_id else ticket.zone.name
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None)
+
+    class Meta:
+        model = StatusChange
+        fields = ["subject", "subject_id", "from_status", "to_status", "reason", "note",
+                  "actor", "created_at"]
+
+
+class TransactionSerializer(serializers.ModelSerializer):
+    cashier = serializers.CharField(source="cashier.username")
+    items = HoldItemSerializer(source="reserved_tickets", many=True)
+    payments = PaymentSerializer(many=True)
+    tickets = TicketSerializer(many=True)
+    history = StatusChangeSerializer(source="status_changes", many=True)
+
+    class Meta:
+        model = Transaction
+        fields = ["id", "event", "status", "cashier", "currency", "subtotal",
+                  "customer_name", "customer_tax_id", "customer_email", "payment_deadline",
+                  "created_at", "completed_at", "items", "payments", "tickets", "history"]
+
+
+class TransactionListSerializer(serializers.ModelSerializer):
+    cashier = serializers.CharField(source="cashier.username")
+
+    class Meta:
+        model = Transaction
+        fields = ["id", "event", "status", "cashier", "currency", "subtotal", "customer_name",
+                  "payment_deadline", "created_at", "completed_at"]
+
+
+@extend_schema_field({"type": "object", "description": "Fiscal breakdown in Bs and in the "
+                      "sale currency: bases and IVA per rate, total, IGTF, amount due, paid, "
+                      "balance (negative: change to give)."})
+class TaxBreakdownField(serializers.Field):
+    def to_representation(self, value):
+        return value.to_dict() if value is not None else None
+
+
+class TaxBreakdownSerializer(serializers.Serializer):
+    breakdown = TaxBreakdownField()
+
+
+class CheckoutResultSerializer(serializers.Serializer):
+    transaction = TransactionSerializer()
+    breakdown = TaxBreakdownField(allow_null=True)
+    replayed = serializers.BooleanField(help_text="True when this repeats a completed sale.")
+    server_time = serializers.SerializerMethodField()
+
+    def get_server_time(self, _result) -> str:
+        return timezone.now().isoformat()

@@ -1,0 +1,203 @@
+"""Catalogue, availability and transaction API: thin views over services and selectors."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pos.errors import DomainError
+from reservations import services as reservation_services
+from reservations.selectors import event_availability
+from reservations.serializers import PaymentsSerializer, SeatIdsSerializer
+from reservations.views import SellerPermissions, payment_lines
+from sales import services
+from sales.models import Event, Seat, Venue, Zone
+from sales.selectors import transaction_with_details, transactions_visible_to
+from sales.serializers import (
+    CheckoutResultSerializer,
+    EventSerializer,
+    SeatRowsSerializer,
+    SeatSerializer,
+    TransactionListSerializer,
+    TransactionSerializer,
+    VenueSerializer,
+    ZoneSerializer,
+)
+from tenants.permissions import IsStaffMember, ReadForStaffWriteForVenueAdmin
+
+CATALOGUE_PERMISSIONS = [IsAuthenticated, ReadForStaffWriteForVenueAdmin]
+
+
+@extend_schema(tags=["catalogue"])
+class VenueViewSet(viewsets.ModelViewSet):
+    queryset = Venue.objects.all()
+    serializer_class = VenueSerializer
+    permission_classes = CATALOGUE_PERMISSIONS
+
+
+@extend_schema(tags=["catalogue"])
+class EventViewSet(viewsets.ModelViewSet):
+    queryset = Event.objects.select_related("venue")
+    serializer_class = EventSerializer
+    permission_classes = CATALOGUE_PERMISSIONS
+
+    @extend_schema(
+        parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER,
+                                     required=False)],
+        responses={200: OpenApiResponse(description=(
+            "`{event, server_time, seats: [{id, label, zone, row, number, state}], "
+            "zones: [{id, name, kind, capacity, price, available}]}`; state is available, "
+            "reserved, reserved_by_me or sold")), 304: OpenApiResponse(description="unchanged")},
+        summary="Seat map and general-admission counts, with ETag",
+        tags=["availability"],
+    )
+    @action(detail=True, methods=["get"], permission_classes=[IsAuthenticated, IsStaffMember])
+    def availability(self, request: Request, pk: int) -> Response:
+        return availability_response(request, event_id=pk)
+
+
+def availability_response(request: Request, *, event_id: int) -> Response:
+    event = get_object_or_404(Event, pk=event_id)
+    result = event_availability(event=event, user=request.user,
+                                if_none_match=request.headers.get("If-None-Match"))
+    response = (Response(status=status.HTTP_304_NOT_MODIFIED) if result.not_modified
+                else Response(result.body))
+    if result.etag:
+        response["ETag"] = result.etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@extend_schema(tags=["catalogue"])
+class EventZoneListCreateView(generics.ListCreateAPIView):
+    serializer_class = ZoneSerializer
+    permission_classes = CATALOGUE_PERMISSIONS
+    pagination_class = None
+
+    def get_queryset(self):
+        return Zone.objects.filter(event_id=self.kwargs["pk"])
+
+    def perform_create(self, serializer):
+        serializer.save(event=get_object_or_404(Event, pk=self.kwargs["pk"]))
+
+
+@extend_schema(tags=["catalogue"])
+class ZoneViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                  mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    queryset = Zone.objects.all()
+    serializer_class = ZoneSerializer
+    permission_classes = CATALOGUE_PERMISSIONS
+
+
+class ZoneSeatsView(APIView):
+    permission_classes = CATALOGUE_PERMISSIONS
+
+    @extend_schema(responses={200: SeatSerializer(many=True)}, tags=["catalogue"])
+    def get(self, request: Request, pk: int) -> Response:
+        zone = get_object_or_404(Zone, pk=pk)
+        return Response(SeatSerializer(Seat.objects.filter(zone=zone), many=True).data)
+
+    @extend_schema(request=SeatRowsSerializer, responses={201: SeatSerializer(many=True)},
+                   summary="Create seats by rows (e.g. rows A-T × 30 seats)", tags=["catalogue"])
+    def post(self, request: Request, pk: int) -> Response:
+        zone = get_object_or_404(Zone, pk=pk)
+        serializer = SeatRowsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        seats = services.create_seats_in_rows(
+            zone=zone, rows=services.expand_rows(data["rows"]),
+            seats_per_row=data["seats_per_row"], first_number=data["first_number"],
+        )
+        return Response(SeatSerializer(seats, many=True).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["transactions"])
+class TransactionViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [IsAuthenticated, IsStaffMember]
+
+    def get_queryset(self):
+        queryset = transactions_visible_to(self.request.user)
+        if self.action == "retrieve":
+            return transaction_with_details(queryset)
+        return queryset
+
+    def get_serializer_class(self):
+        return TransactionSerializer if self.action == "retrieve" else TransactionListSerializer
+
+
+class TransactionPaymentsView(SellerPermissions, APIView):
+    @extend_schema(request=PaymentsSerializer, responses={200: CheckoutResultSerializer},
+                   summary="Add a payment to a reserved (partially paid) transaction",
+                   tags=["transactions"])
+    def post(self, request: Request, pk: int) -> Response:
+        serializer = PaymentsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.add_payment(
+            user=request.user, transaction_id=pk,
+            payments=payment_lines(serializer.validated_data["payments"]),
+        )
+        return Response(CheckoutResultSerializer(result).data)
+
+
+# --- The seed documents' JSON endpoints, kept for the POS web page --------------------
+
+
+@extend_schema(tags=["pos-page"], request=SeatIdsSerializer,
+               responses={200: OpenApiResponse(description="`{success, expires_at, hold}`"),
+                          409: OpenApiResponse(description="`{success: false, error}`")},
+               summary="Hold seats (seed endpoint): the event is the seats' event")
+class SeatReserveView(SellerPermissions, APIView):
+    def post(self, request: Request) -> Response:
+        serializer = SeatIdsSerializer(data=request.data)
+        if not serializer.is_valid():
+            return Response({"success": False, "error": _first_error(serializer.errors)},
+                            status=status.HTTP_400_BAD_REQUEST)
+        seat_ids = serializer.validated_data["seat_ids"]
+        event_ids = set(Seat.objects.filter(id__in=seat_ids).values_list("zone__event_id",
+                                                                           flat=True))
+        if len(event_ids) != 1:
+            error = ("These seats do not exist." if not event_ids
+                     else "All seats of one hold must belong to one event.")
+            return Response({"success": False, "error": error},
+                            status=status.HTTP_400_BAD_REQUEST)
+        try:
+            tx = reservation_services.hold_seats(user=request.user, event_id=event_ids.pop(),
+                                                 seat_ids=seat_ids)
+        except DomainError as exc:
+            return Response({"success": False, "error": exc.message, "code": exc.code},
+                            status=exc.status_code)
+        expires_at = min(tx.reserved_tickets.values_list("reserved_until", flat=True))
+        return Response({"success": True, "hold": tx.pk, "expires_at": expires_at.isoformat()})
+
+
+def _first_error(errors) -> str:
+    for field, messages in errors.items():
+        first = messages[0] if isinstance(messages, list) else messages
+        if isinstance(first, dict):
+            first = next(iter(first.values()))
+        return f"{field}: {first}"
+    return "Invalid request."
+
+
+class SeatAvailabilityView(APIView):
+    permission_classes = [IsAuthenticated, IsStaffMember]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("event", int, required=True)],
+        responses={200: OpenApiResponse(description="as /api/events/{id}/availability/")},
+        summary="Seat availability (seed endpoint)", tags=["pos-page"],
+    )
+    def get(self, request: Request) -> Response:
+        serializer = EventQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return availability_response(request, event_id=serializer.validated_data["event"])
+
+
+class EventQuerySerializer(serializers.Serializer):
+    event = serializers.IntegerField(min_value=1, max_value=2**63 - 1)

@@ -1,0 +1,58 @@
+"""Small builders for test data, used inside a tenant schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import count
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from fiscal.models import ExchangeRate
+from fiscal.selectors import fiscal_day
+from sales.models import Event, Seat, Venue, Zone
+from sales.services import create_seats_in_rows
+
+_names = count(1)
+
+
+@dataclass
+class EventSetup:
+    event: Event
+    zone: Zone
+    ga_zone: Zone | None
+    seats: dict[str, Seat]
+
+    def ids(self, *labels: str) -> list[int]:
+        return [self.seats[label].pk for label in labels]
+
+
+def make_event(
+    *, rows: str = "AB", seats_per_row: int = 5, price: str = "10.00", ga_capacity: int = 0,
+    ga_price: str = "5.00", currency: str = "USD", tax_category: str = "general",
+) -> EventSetup:
+    n = next(_names)
+    venue = Venue.objects.create(name=f"Venue {n}")
+    event = Event.objects.create(venue=venue, name=f"Event {n}", currency=currency,
+                                 starts_at=timezone.now() + timedelta(days=10))
+    zone = Zone.objects.create(event=event, name="Platea", price=Decimal(price),
+                               tax_category=tax_category)
+    seats = create_seats_in_rows(zone=zone, rows=list(rows), seats_per_row=seats_per_row)
+    ga_zone = None
+    if ga_capacity:
+        ga_zone = Zone.objects.create(event=event, name="General", kind=Zone.Kind.GENERAL,
+                                      capacity=ga_capacity, price=Decimal(ga_price))
+    return EventSetup(event=event, zone=zone, ga_zone=ga_zone,
+                      seats={seat.label: seat for seat in seats})
+
+
+def user(username: str):
+    return get_user_model().objects.get(username=username)
+
+
+def set_rate(rate: str = "100.0000", *, on: date | None = None, currency: str = "USD"):
+    ExchangeRate.objects.update_or_create(
+        currency=currency, valid_on=on or fiscal_day(), defaults={"rate": Decimal(rate)}
+    )
