@@ -6,7 +6,11 @@ source "$(dirname "$0")/lib.sh"
 apt_packages=()
 pg_bin_dir >/dev/null || apt_packages+=(postgresql)
 command -v redis-server >/dev/null || apt_packages+=(redis-server)
-if [ "${POS_WITH_BROWSER:-0}" = 1 ]; then
+# WeasyPrint (fiscal PDFs) renders with Pango; DejaVu gives it a font with Bs. and ñ.
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || apt_packages+=("$pkg")
+done
+if [ "${POS_WITH_BROWSER:-1}" = 1 ]; then
   command -v chromium >/dev/null || apt_packages+=(chromium)
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
