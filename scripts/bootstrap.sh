@@ -10,6 +10,10 @@ command -v redis-server >/dev/null || apt_packages+=(redis-server)
 for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
   dpkg -s "$pkg" >/dev/null 2>&1 || apt_packages+=("$pkg")
 done
+# `make test` checks docker/compose.yml with docker-compose (no Docker engine needed).
+if [ "${POS_WITH_DEPLOY_CHECK:-0}" = 1 ]; then
+  command -v docker-compose >/dev/null || apt_packages+=(docker-compose)
+fi
 if [ "${POS_WITH_BROWSER:-1}" = 1 ]; then
   command -v chromium >/dev/null || apt_packages+=(chromium)
 fi

@@ -10,6 +10,7 @@ export POS_REDIS_CACHE_DB="${POS_REDIS_CACHE_DB:-3}"
 export POS_REDIS_BROKER_DB="${POS_REDIS_BROKER_DB:-2}"
 export POS_CACHE_PREFIX="${POS_CACHE_PREFIX:-pos-test}"
 export POS_CELERY_QUEUE="${POS_CELERY_QUEUE:-pos-test}"
+export POS_WITH_DEPLOY_CHECK=1
 export POS_TEST_ARTIFACTS="${POS_TEST_ARTIFACTS:-$REPO_DIR/test-artifacts}"
 
 bash "$REPO_DIR/scripts/bootstrap.sh"
