@@ -4,8 +4,9 @@
 source "$(dirname "$0")/lib.sh"
 
 services_were_running=0
-if bash "$REPO_DIR/scripts/services.sh" status | grep -q "postgres: running" \
-   && bash "$REPO_DIR/scripts/services.sh" status | grep -q "redis: running"; then
+# Read the status into a variable first: `status | grep -q` trips pipefail (SIGPIPE).
+status="$(bash "$REPO_DIR/scripts/services.sh" status)"
+if [[ "$status" == *"postgres: running"* && "$status" == *"redis: running"* ]]; then
   services_were_running=1
 fi
 bash "$REPO_DIR/scripts/setup.sh"
