@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from fiscal.models import ExchangeRate, FiscalProfile
+from fiscal.models import (
+    ExchangeRate,
+    FiscalDocument,
+    FiscalProfile,
+    FiscalSeries,
+    VoidedTicket,
+    ZReport,
+)
 
 
 @admin.register(FiscalProfile)
@@ -21,3 +28,47 @@ class ExchangeRateAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(FiscalSeries)
+class FiscalSeriesAdmin(admin.ModelAdmin):
+    list_display = ["kind", "terminal", "code", "control_prefix", "next_number",
+                    "next_control_number"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Counters move only by issuing documents.
+        return ["kind", "next_number", "next_control_number"] if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Issued documents and Z reports are immutable: the admin only shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FiscalDocument)
+class FiscalDocumentAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "kind", "control_number", "issued_at", "buyer_name",
+                    "total_ves", "amount_due_ves", "z_report"]
+    list_filter = ["kind", "fiscal_day"]
+    search_fields = ["control_number", "buyer_name", "buyer_tax_id"]
+
+
+@admin.register(ZReport)
+class ZReportAdmin(ReadOnlyAdmin):
+    list_display = ["number", "fiscal_day", "created_at", "created_by"]
+
+
+@admin.register(VoidedTicket)
+class VoidedTicketAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "credit_note", "voided_at"]

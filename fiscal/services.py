@@ -1,25 +1,74 @@
-"""Fiscal actions the sales flow calls: quoting a sale in Bs and dollars."""
+"""Fiscal actions: quoting a sale, issuing documents (invoice, payment receipt, credit and
+debit notes) with gapless numbers, closing a fiscal day (Z report), the fiscal settings.
+
+Numbering: a document's number and control number are taken from its series' counter row,
+locked (SELECT ... FOR UPDATE) inside the same database transaction that saves the document
+(see fiscal.lock_objects). A rollback anywhere in that transaction — the sale failing after
+the number was taken, a crash — gives the number back: no gap, no duplicate."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from fiscal.errors import InvalidPayment
-from fiscal.selectors import LEGAL_CURRENCY, exchange_rate, fiscal_day, fiscal_profile
+import structlog
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from fiscal.errors import (
+    DocumentNotFound,
+    InvalidNote,
+    InvalidPayment,
+    NotAnInvoice,
+    NothingNewToClose,
+    NothingToCredit,
+)
+from fiscal.lock_objects import lock_invoice, lock_profile, lock_series
+from fiscal.models import (
+    DocumentKind,
+    FiscalDocument,
+    FiscalProfile,
+    FiscalSeries,
+    VoidedTicket,
+    ZReport,
+)
+from fiscal.selectors import (
+    FISCAL_TZ,
+    LEGAL_CURRENCY,
+    day_totals,
+    exchange_rate,
+    fiscal_day,
+    fiscal_profile,
+)
 from fiscal.taxes import (
+    CreditRequest,
     Line,
+    LineAmounts,
     PaymentInput,
     TaxBreakdown,
     TaxCalculationError,
     TaxCategory,
     TaxRates,
     calculate,
+    credit,
+    in_currency,
+    to_cents,
 )
+from fiscal.validators import normalize_buyer_id
+from sales.models import Ticket, Transaction
+
+logger = structlog.get_logger(__name__)
+
+FINAL_CONSUMER = "Consumidor final"
 
 
-def tax_rates() -> TaxRates:
-    profile = fiscal_profile()
+def tax_rates(profile: FiscalProfile | None = None) -> TaxRates:
+    profile = profile or fiscal_profile()
     return TaxRates(
         iva_general=profile.iva_general,
         iva_reduced=profile.iva_reduced,
@@ -52,11 +101,398 @@ def quote_sale(
     try:
         breakdown = calculate(
             lines=lines, payments=payments, sale_currency=sale_currency, rate=rate,
-            rates=tax_rates(), prices_include_tax=profile.prices_include_tax,
+            rates=tax_rates(profile), prices_include_tax=profile.prices_include_tax,
         )
     except TaxCalculationError as exc:
         raise InvalidPayment(str(exc)) from exc
     return breakdown, {"currency": currency, "rate": rate, "fiscal_day": day}
 
 
-__all__ = ["Line", "PaymentInput", "TaxCategory", "quote_sale", "tax_rates"]
+# --- Settings -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_fiscal_profile(*, changes: dict[str, Any]) -> FiscalProfile:
+    """Change the venue's fiscal identity or rates. Issued documents keep the rates and
+    identity they were issued with (they are snapshots)."""
+    profile = lock_profile()
+    for field, value in changes.items():
+        setattr(profile, field, value)
+    # Validate what changed: a fresh profile may still lack an identity while its admin
+    # sets the rates first.
+    profile.full_clean(exclude=[f.name for f in FiscalProfile._meta.fields
+                                if f.name not in changes])
+    profile.save()
+    logger.info("fiscal.profile_updated", fields=sorted(changes))
+    return profile
+
+
+# --- Issuing documents ----------------------------------------------------------------
+
+
+def _rates_snapshot(profile: FiscalProfile) -> dict[str, object]:
+    rates = tax_rates(profile)
+    return {"iva_general": str(rates.iva_general), "iva_reduced": str(rates.iva_reduced),
+            "iva_luxury_surcharge": str(rates.iva_luxury_surcharge), "igtf": str(rates.igtf),
+            "municipal": str(rates.municipal),
+            "prices_include_tax": profile.prices_include_tax}
+
+
+def _rates_from_snapshot(snapshot: dict[str, Any]) -> TaxRates:
+    rates = snapshot["rates"]
+    return TaxRates(**{name: Decimal(rates[name]) for name in (
+        "iva_general", "iva_reduced", "iva_luxury_surcharge", "igtf", "municipal")})
+
+
+def _line_snapshot(index: int, amounts: LineAmounts, currency: str,
+                   **extra: object) -> dict[str, object]:
+    return {
+        "line": index, "description": amounts.description, "quantity": amounts.quantity,
+        "unit_price": str(amounts.unit_price), "currency": currency,
+        "tax_category": str(amounts.tax_category), "iva_rate": str(amounts.iva_rate),
+        "exempt": amounts.tax_category == TaxCategory.EXEMPT,
+        "base_ves": str(amounts.base_ves), "iva_ves": str(amounts.iva_ves),
+        "municipal_ves": str(amounts.municipal_ves), **extra,
+    }
+
+
+def _line_from_snapshot(line: dict[str, Any]) -> LineAmounts:
+    return LineAmounts(
+        description=line["description"], quantity=int(line["quantity"]),
+        unit_price=Decimal(line["unit_price"]), tax_category=TaxCategory(line["tax_category"]),
+        iva_rate=Decimal(line["iva_rate"]), base_ves=Decimal(line["base_ves"]),
+        iva_ves=Decimal(line["iva_ves"]), municipal_ves=Decimal(line["municipal_ves"]),
+    )
+
+
+def _payments_snapshot(payments: Sequence[PaymentInput], rate: Decimal,
+                       received_now: int) -> list[dict[str, object]]:
+    """Each payment with its Bs value; the last `received_now` were taken with this
+    document (the others were on earlier payment receipts)."""
+    first_new = len(payments) - received_now
+    return [
+        {"method": p.method, "currency": p.currency, "amount": str(to_cents(p.amount)),
+         "amount_ves": str(to_cents(p.amount if p.currency == LEGAL_CURRENCY
+                                    else p.amount * rate)),
+         "igtf_applies": p.currency != LEGAL_CURRENCY, "received_now": i >= first_new}
+        for i, p in enumerate(payments)
+    ]
+
+
+def _take_number(kind: str, terminal: str) -> tuple[FiscalSeries, int, str]:
+    series = lock_series(kind, terminal)
+    number, control = series.next_number, series.next_control_number
+    FiscalSeries.objects.filter(pk=series.pk).update(
+        next_number=F("next_number") + 1, next_control_number=F("next_control_number") + 1
+    )
+    return series, number, f"{series.control_prefix}-{control:08d}"
+
+
+@dataclass(frozen=True)
+class _Figures:
+    breakdown: TaxBreakdown
+    foreign_currency: str
+    rate: Decimal
+
+
+def _issue(
+    *, kind: str, figures: _Figures, snapshot: dict[str, Any], issued_by: AbstractBaseUser,
+    now: datetime, terminal: str = "", tx: Transaction | None = None,
+    original: FiscalDocument | None = None, reason: str = "", paid_ves: Decimal | None = None,
+    buyer_name: str = "", buyer_tax_id: str = "",
+) -> FiscalDocument:
+    """Number and save one document. Must run inside the caller's transaction."""
+    profile = fiscal_profile()
+    series, number, control = _take_number(kind, terminal)
+    b = figures.breakdown
+    snapshot = {
+        "issuer": {"name": profile.legal_name, "rif": profile.rif,
+                   "address": profile.fiscal_address},
+        "buyer": {"name": buyer_name or FINAL_CONSUMER, "tax_id": buyer_tax_id},
+        "exchange": {"currency": figures.foreign_currency, "rate": str(figures.rate)},
+        "taxes": [{"category": str(t.category), "rate": str(t.rate),
+                   "base_ves": str(t.base_ves), "iva_ves": str(t.iva_ves)} for t in b.buckets],
+        **snapshot,
+    }
+    document = FiscalDocument.objects.create(
+        kind=kind, series=series, series_code=series.code, number=number,
+        control_number=control, issued_at=now, fiscal_day=fiscal_day(now), transaction=tx,
+        original=original, reason=reason, issuer_name=profile.legal_name,
+        issuer_rif=profile.rif, issuer_address=profile.fiscal_address,
+        buyer_name=buyer_name or FINAL_CONSUMER, buyer_tax_id=buyer_tax_id,
+        sale_currency=b.sale_currency, foreign_currency=figures.foreign_currency,
+        exchange_rate=figures.rate, base_total_ves=b.base_total_ves, exempt_ves=b.exempt_ves,
+        iva_total_ves=b.iva_total_ves, municipal_ves=b.municipal_ves, total_ves=b.total_ves,
+        igtf_ves=b.igtf_ves, amount_due_ves=b.amount_due_ves,
+        paid_ves=b.paid_ves if paid_ves is None else paid_ves,
+        total_foreign=in_currency(b.total_ves, currency=figures.foreign_currency,
+                                  rate=figures.rate),
+        amount_due_foreign=in_currency(b.amount_due_ves, currency=figures.foreign_currency,
+                                       rate=figures.rate),
+        snapshot=snapshot, issued_by=issued_by,
+    )
+    logger.info("fiscal.document_issued", kind=kind, number=document.display_number,
+                control=control, transaction=tx.pk if tx else None)
+    return document
+
+
+def _buyer(tx: Transaction) -> tuple[str, str]:
+    return tx.customer_name or FINAL_CONSUMER, normalize_buyer_id(tx.customer_tax_id)
+
+
+def _tickets_per_item(tx: Transaction, items: Sequence[Any]) -> list[list[int]]:
+    """The tickets of each sold item, in the order of the items (the invoice lines)."""
+    tickets = list(Ticket.objects.filter(transaction=tx).order_by("id")
+                   .values_list("id", "zone_id", "seat_id"))
+    taken: set[int] = set()
+    result = []
+    for item in items:
+        if item.seat_id:
+            ids = [t for t, _, seat in tickets if seat == item.seat_id and t not in taken][:1]
+        else:
+            ids = [t for t, zone, seat in tickets
+                   if zone == item.zone_id and seat is None and t not in taken][:item.quantity]
+        taken.update(ids)
+        result.append(ids)
+    return result
+
+
+def issue_invoice(
+    *,
+    tx: Transaction,
+    items: Sequence[Any],
+    breakdown: TaxBreakdown,
+    exchange: dict[str, Any],
+    received: int,
+    issued_by: AbstractBaseUser,
+    now: datetime,
+    terminal: str = "",
+) -> FiscalDocument:
+    """The invoice of a sale paid in full, issued inside the checkout's transaction (so a
+    failed checkout leaves no number behind). `items` are the sold holds in the order of
+    the breakdown's lines; `received` is how many of the breakdown's payments were taken
+    now. One invoice per sale: a second call returns the first."""
+    existing = FiscalDocument.objects.filter(kind=DocumentKind.INVOICE, transaction=tx).first()
+    if existing is not None:
+        return existing
+    profile = fiscal_profile()
+    tickets = _tickets_per_item(tx, items)
+    lines = [_line_snapshot(i, amounts, breakdown.sale_currency, ticket_ids=tickets[i])
+             for i, amounts in enumerate(breakdown.lines)]
+    buyer_name, buyer_tax_id = _buyer(tx)
+    return _issue(
+        kind=DocumentKind.INVOICE,
+        figures=_Figures(breakdown, exchange["currency"], exchange["rate"]),
+        snapshot={"rates": _rates_snapshot(profile), "lines": lines,
+                  "payments": _payments_snapshot(breakdown.payments, exchange["rate"],
+                                                 received),
+                  "balance_ves": str(breakdown.balance_ves)},
+        issued_by=issued_by, now=now, terminal=terminal, tx=tx,
+        buyer_name=buyer_name, buyer_tax_id=buyer_tax_id,
+    )
+
+
+def issue_payment_receipt(
+    *,
+    tx: Transaction,
+    breakdown: TaxBreakdown,
+    exchange: dict[str, Any],
+    received: int,
+    issued_by: AbstractBaseUser,
+    now: datetime,
+    terminal: str = "",
+) -> FiscalDocument:
+    """A numbered receipt for a partial payment (not a fiscal document): the payments
+    taken now, what the sale costs, what has been paid so far and the balance."""
+    payments = _payments_snapshot(breakdown.payments, exchange["rate"], received)
+    received_ves = sum((Decimal(p["amount_ves"]) for p in payments if p["received_now"]),
+                       Decimal("0.00"))
+    buyer_name, buyer_tax_id = _buyer(tx)
+    return _issue(
+        kind=DocumentKind.PAYMENT_RECEIPT,
+        figures=_Figures(breakdown, exchange["currency"], exchange["rate"]),
+        snapshot={"rates": _rates_snapshot(fiscal_profile()), "lines": [
+            _line_snapshot(i, amounts, breakdown.sale_currency)
+            for i, amounts in enumerate(breakdown.lines)],
+            "payments": payments, "paid_so_far_ves": str(breakdown.paid_ves),
+            "balance_ves": str(breakdown.balance_ves),
+            "payment_deadline": tx.payment_deadline.isoformat() if tx.payment_deadline
+            else None},
+        issued_by=issued_by, now=now, terminal=terminal, tx=tx, paid_ves=received_ves,
+        buyer_name=buyer_name, buyer_tax_id=buyer_tax_id,
+    )
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    line: int  # index of the invoice line
+    quantity: int
+
+
+def _locked_invoice(invoice_id: int) -> FiscalDocument:
+    invoice = lock_invoice(invoice_id)
+    if invoice is None:
+        raise DocumentNotFound()
+    if invoice.kind != DocumentKind.INVOICE:
+        raise NotAnInvoice()
+    return invoice
+
+
+def _references(invoice: FiscalDocument) -> dict[str, object]:
+    return {"invoice_id": invoice.pk, "invoice_number": invoice.display_number,
+            "invoice_control_number": invoice.control_number,
+            "invoice_date": f"{invoice.issued_at.astimezone(FISCAL_TZ):%d/%m/%Y}"}
+
+
+def issue_credit_note(
+    *,
+    invoice_id: int,
+    lines: Sequence[CreditLine] | None = None,
+    reason: str,
+    issued_by: AbstractBaseUser,
+    now: datetime | None = None,
+    terminal: str = "",
+) -> FiscalDocument:
+    """Refund or cancel an invoiced sale, in full (`lines` None: whatever earlier notes
+    left) or per line and quantity. Figures come from the invoice (its rates and exchange
+    rate). The tickets of the credited units are voided: they no longer admit anyone.
+    The seats are not put back on sale (see docs/fiscal.md)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invoice = _locked_invoice(invoice_id)
+        invoice_lines = invoice.snapshot["lines"]
+        earlier = list(invoice.corrections.filter(kind=DocumentKind.CREDIT_NOTE))
+        credited = dict.fromkeys(range(len(invoice_lines)), 0)
+        for note in earlier:
+            for line in note.snapshot["lines"]:
+                credited[line["invoice_line"]] += int(line["quantity"])
+        if lines is None:
+            lines = [CreditLine(line=i, quantity=int(line["quantity"]) - credited[i])
+                     for i, line in enumerate(invoice_lines)
+                     if int(line["quantity"]) > credited[i]]
+            if not lines:
+                raise NothingToCredit()
+        wanted = [line.line for line in lines]
+        if len(set(wanted)) != len(wanted):
+            raise InvalidNote("Each invoice line may appear only once in a credit note.")
+        bad = [i for i in wanted if i not in credited]
+        if bad:
+            raise InvalidNote(
+                f"The invoice has no line {bad[0]} (lines 0 to {len(credited) - 1}).")
+        try:
+            breakdown = credit(
+                requests=[CreditRequest(line=_line_from_snapshot(invoice_lines[c.line]),
+                                        quantity=c.quantity, credited_before=credited[c.line])
+                          for c in lines],
+                sale_currency=invoice.sale_currency, rate=invoice.exchange_rate,
+                rates=_rates_from_snapshot(invoice.snapshot),
+                invoice_total_ves=invoice.total_ves, invoice_igtf_ves=invoice.igtf_ves,
+                credited_total_before_ves=sum((n.total_ves for n in earlier), Decimal("0.00")),
+                igtf_credited_before_ves=sum((n.igtf_ves for n in earlier), Decimal("0.00")),
+            )
+        except TaxCalculationError as exc:
+            raise InvalidNote(str(exc)) from exc
+        full = not earlier and all(
+            c.quantity == int(invoice_lines[c.line]["quantity"]) for c in lines
+        ) and len(lines) == len(invoice_lines)
+        voided = _tickets_to_void(invoice, lines)
+        note_lines = [
+            _line_snapshot(n, amounts, invoice.sale_currency, invoice_line=c.line,
+                           ticket_ids=voided[c.line])
+            for n, (c, amounts) in enumerate(zip(lines, breakdown.lines, strict=True))
+        ]
+        note = _issue(
+            kind=DocumentKind.CREDIT_NOTE,
+            figures=_Figures(breakdown, invoice.foreign_currency, invoice.exchange_rate),
+            snapshot={"rates": invoice.snapshot["rates"], "lines": note_lines, "payments": [],
+                      "references": _references(invoice), "full": full},
+            issued_by=issued_by, now=now, terminal=terminal, tx=invoice.transaction,
+            original=invoice, reason=reason, paid_ves=Decimal("0.00"),
+            buyer_name=invoice.buyer_name, buyer_tax_id=invoice.buyer_tax_id,
+        )
+        VoidedTicket.objects.bulk_create(
+            VoidedTicket(ticket_id=ticket_id, credit_note=note, voided_at=now)
+            for ids in voided.values() for ticket_id in ids
+        )
+    return note
+
+
+def _tickets_to_void(invoice: FiscalDocument, lines: Sequence[CreditLine]) -> dict[int, list]:
+    """For each credited line, that many of its tickets not voided yet (lowest ids first)."""
+    already = set(VoidedTicket.objects.filter(credit_note__original=invoice)
+                  .values_list("ticket_id", flat=True))
+    result = {}
+    for c in lines:
+        ids = [t for t in invoice.snapshot["lines"][c.line].get("ticket_ids", [])
+               if t not in already]
+        result[c.line] = ids[:c.quantity]
+    return result
+
+
+def issue_debit_note(
+    *,
+    invoice_id: int,
+    lines: Sequence[Line],
+    reason: str,
+    issued_by: AbstractBaseUser,
+    now: datetime | None = None,
+    terminal: str = "",
+) -> FiscalDocument:
+    """An increase on an invoiced sale (a surcharge, a missed item). Its lines are priced
+    in the invoice's currency and taxed at today's rates and the BCV rate of today: it is
+    a new document and records the rates it was issued with."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invoice = _locked_invoice(invoice_id)
+        breakdown, exchange = quote_sale(sale_currency=invoice.sale_currency, lines=lines,
+                                         payments=(), at=now)
+        return _issue(
+            kind=DocumentKind.DEBIT_NOTE,
+            figures=_Figures(breakdown, exchange["currency"], exchange["rate"]),
+            snapshot={"rates": _rates_snapshot(fiscal_profile()), "lines": [
+                _line_snapshot(i, amounts, invoice.sale_currency)
+                for i, amounts in enumerate(breakdown.lines)],
+                "payments": [], "references": _references(invoice)},
+            issued_by=issued_by, now=now, terminal=terminal, tx=invoice.transaction,
+            original=invoice, reason=reason, paid_ves=Decimal("0.00"),
+            buyer_name=invoice.buyer_name, buyer_tax_id=invoice.buyer_tax_id,
+        )
+
+
+# --- Closing the day ------------------------------------------------------------------
+
+
+def close_fiscal_day(
+    *, day: date | None = None, closed_by: AbstractBaseUser | None = None,
+    now: datetime | None = None,
+) -> ZReport:
+    """The Z report of a fiscal day (America/Caracas): the next consecutive Z number, the
+    day's totals, and every document of the day not yet in a Z locked to it. A day is
+    closed again only when it has new documents: a second Z with nothing new is refused
+    (409). Z numbers are gapless: taken under the fiscal profile's row lock."""
+    now = now or timezone.now()
+    today = fiscal_day(now)
+    day = day or today
+    if day > today:
+        raise InvalidNote(f"The fiscal day {day:%d/%m/%Y} has not begun yet.")
+    with transaction.atomic():
+        lock_profile()
+        documents = list(
+            FiscalDocument.objects.filter(fiscal_day=day, z_report__isnull=True)
+            .order_by("id").select_for_update()
+        )
+        if not documents and ZReport.objects.filter(fiscal_day=day).exists():
+            raise NothingNewToClose(
+                f"The fiscal day {day:%d/%m/%Y} is already closed and has no new documents.",
+                day=day.isoformat(),
+            )
+        number = (ZReport.objects.aggregate(last=Max("number"))["last"] or 0) + 1
+        report = ZReport.objects.create(
+            number=number, fiscal_day=day, created_at=now,
+            created_by=closed_by if closed_by is not None and closed_by.is_authenticated
+            else None,
+            totals=day_totals(documents, day=day),
+        )
+        FiscalDocument.objects.filter(pk__in=[d.pk for d in documents]).update(z_report=report)
+    logger.info("fiscal.z_report", number=number, day=day.isoformat(), documents=len(documents))
+    return report

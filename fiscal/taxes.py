@@ -193,6 +193,31 @@ def _line_amounts(line: Line, *, to_ves: Decimal, rates: TaxRates,
     )
 
 
+def _summarise(
+    amounts: Sequence[LineAmounts], rates: TaxRates
+) -> tuple[Decimal, tuple[RateBucket, ...], Decimal, Decimal, Decimal]:
+    """Exempt total, base and IVA per rate, taxable base, IVA and municipal tax: sums of
+    the lines' rounded amounts."""
+    buckets: dict[TaxCategory, list[Decimal]] = {}
+    exempt = Decimal("0.00")
+    for amount in amounts:
+        if amount.tax_category == TaxCategory.EXEMPT:
+            exempt += amount.base_ves
+            continue
+        bucket = buckets.setdefault(amount.tax_category, [Decimal("0.00"), Decimal("0.00")])
+        bucket[0] += amount.base_ves
+        bucket[1] += amount.iva_ves
+    rate_buckets = tuple(
+        RateBucket(category=category, rate=rates.iva_for(category), base_ves=base, iva_ves=iva)
+        for category, (base, iva) in sorted(buckets.items())
+    )
+    base_total = sum((b.base_ves for b in rate_buckets), Decimal("0.00"))
+    iva_total = sum((b.iva_ves for b in rate_buckets), Decimal("0.00"))
+    municipal = sum((a.municipal_ves for a in amounts), Decimal("0.00"))
+    return exempt, rate_buckets, base_total, iva_total, municipal
+
+
+
 def calculate(
     *,
     lines: Sequence[Line],
@@ -214,22 +239,7 @@ def calculate(
         for line in lines
     )
 
-    buckets: dict[TaxCategory, list[Decimal]] = {}
-    exempt = Decimal("0.00")
-    for amount in amounts:
-        if amount.tax_category == TaxCategory.EXEMPT:
-            exempt += amount.base_ves
-            continue
-        bucket = buckets.setdefault(amount.tax_category, [Decimal("0.00"), Decimal("0.00")])
-        bucket[0] += amount.base_ves
-        bucket[1] += amount.iva_ves
-    rate_buckets = tuple(
-        RateBucket(category=category, rate=rates.iva_for(category), base_ves=base, iva_ves=iva)
-        for category, (base, iva) in sorted(buckets.items())
-    )
-    base_total = sum((b.base_ves for b in rate_buckets), Decimal("0.00"))
-    iva_total = sum((b.iva_ves for b in rate_buckets), Decimal("0.00"))
-    municipal = sum((a.municipal_ves for a in amounts), Decimal("0.00"))
+    exempt, rate_buckets, base_total, iva_total, municipal = _summarise(amounts, rates)
     total = base_total + exempt + iva_total + municipal
 
     foreign_paid = Decimal("0.00")
@@ -253,3 +263,81 @@ def calculate(
         igtf_base_ves=igtf_base, igtf_ves=igtf, amount_due_ves=amount_due, paid_ves=paid,
         balance_ves=amount_due - paid, payments=tuple(payments),
     )
+
+
+@dataclass(frozen=True)
+class CreditRequest:
+    """`quantity` units of an invoice line to credit, `credited_before` of them having
+    been credited by earlier notes."""
+
+    line: LineAmounts  # the invoice line as issued
+    quantity: int
+    credited_before: int = 0
+
+
+def _cumulative_share(amount: Decimal, part: int, whole: int) -> Decimal:
+    return to_cents(amount * part / whole)
+
+
+def credit(
+    *,
+    requests: Sequence[CreditRequest],
+    sale_currency: str,
+    rate: Decimal,
+    rates: TaxRates,
+    invoice_total_ves: Decimal,
+    invoice_igtf_ves: Decimal,
+    credited_total_before_ves: Decimal = Decimal("0.00"),
+    igtf_credited_before_ves: Decimal = Decimal("0.00"),
+) -> TaxBreakdown:
+    """A credit note's figures, taken from the invoice's own amounts (never recomputed at
+    today's rates). Shares are cumulative: the first m units of a line are worth
+    round(amount × m / quantity), ROUND_HALF_UP, and a note takes the difference between
+    after and before it. So however an invoice is credited, in one note or unit by unit,
+    no note is negative and all of them add up to the invoice to the cent. The IGTF charged
+    on the invoice comes back the same way, in proportion of the total credited."""
+    if not requests:
+        raise TaxCalculationError("A credit note needs at least one line.")
+    amounts = []
+    for req in requests:
+        line = req.line
+        left = line.quantity - req.credited_before
+        if not 1 <= req.quantity <= left:
+            raise TaxCalculationError(
+                f"Line {line.description!r}: {req.quantity} to credit, {left} left on the "
+                "invoice."
+            )
+        before, after = req.credited_before, req.credited_before + req.quantity
+
+        def part(amount: Decimal, before: int = before, after: int = after,
+                 whole: int = line.quantity) -> Decimal:
+            return (_cumulative_share(amount, after, whole)
+                    - _cumulative_share(amount, before, whole))
+
+        amounts.append(LineAmounts(
+            description=line.description, quantity=req.quantity, unit_price=line.unit_price,
+            tax_category=line.tax_category, iva_rate=line.iva_rate,
+            base_ves=part(line.base_ves), iva_ves=part(line.iva_ves),
+            municipal_ves=part(line.municipal_ves),
+        ))
+    exempt, buckets, base_total, iva_total, municipal = _summarise(amounts, rates)
+    total = base_total + exempt + iva_total + municipal
+    igtf = Decimal("0.00")
+    if invoice_total_ves > 0:
+        credited_after = credited_total_before_ves + total
+        igtf = (to_cents(invoice_igtf_ves * credited_after / invoice_total_ves)
+                - igtf_credited_before_ves)
+    return TaxBreakdown(
+        sale_currency=sale_currency, exchange_rate=rate, lines=tuple(amounts), buckets=buckets,
+        exempt_ves=exempt, base_total_ves=base_total, iva_total_ves=iva_total,
+        municipal_ves=municipal, total_ves=total, foreign_paid_ves=Decimal("0.00"),
+        igtf_base_ves=Decimal("0.00"), igtf_ves=igtf, amount_due_ves=total + igtf,
+        paid_ves=Decimal("0.00"), balance_ves=total + igtf,
+    )
+
+
+def in_currency(amount_ves: Decimal, *, currency: str, rate: Decimal) -> Decimal:
+    """A Bs amount in `currency` at `rate` (Bs per unit), rounded to cents."""
+    if currency == LEGAL_CURRENCY:
+        return amount_ves
+    return to_cents(amount_ves / rate)

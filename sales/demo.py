@@ -21,7 +21,7 @@ DEMO_RATE = Decimal("100.0000")  # a round demo figure, not a real BCV rate
 def ensure_demo_catalogue() -> Event:
     FiscalProfile.objects.get_or_create(
         pk=1,
-        defaults={"legal_name": "Teatro Demo, C.A.", "rif": "J-12345678-9",
+        defaults={"legal_name": "Teatro Demo, C.A.", "rif": "J-12345678-4",
                   "fiscal_address": "Av. Urdaneta, Caracas, Distrito Capital"},
     )
     ExchangeRate.objects.get_or_create(

@@ -2,6 +2,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from fiscal.serializers import DocumentSummarySerializer
 from reservations.models import StatusChange
 from reservations.serializers import HoldItemSerializer
 from sales.models import Event, Payment, Seat, Ticket, Transaction, Venue, Zone
@@ -37,7 +38,21 @@ class ZoneSerializer(serializers.ModelSerializer):
             )
         if kind == Zone.Kind.NUMBERED:
             attrs.pop("capacity", None)  # counted from its seats
+        self._validate_name_free(attrs.get("name"))
         return attrs
+
+    def _validate_name_free(self, name: str | None) -> None:
+        """Zone names are unique per event (a database constraint): say so as a 400
+        instead of letting the constraint fail (a rename found by fuzzing gave a 500)."""
+        event_id = self.instance.event_id if self.instance else self.context.get("event_id")
+        if name is None or event_id is None:
+            return
+        taken = Zone.objects.filter(event_id=event_id, name=name)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise serializers.ValidationError(
+                {"name": f"This event already has a zone called {name!r}."})
 
 
 class SeatSerializer(serializers.ModelSerializer):
@@ -73,7 +88,8 @@ class TicketSerializer(serializers.ModelSerializer):
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None)
+    # Null for the system (expiry job); the reason says which.
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
 
     class Meta:
         model = StatusChange
@@ -87,12 +103,21 @@ class TransactionSerializer(serializers.ModelSerializer):
     payments = PaymentSerializer(many=True)
     tickets = TicketSerializer(many=True)
     history = StatusChangeSerializer(source="status_changes", many=True)
+    # Fiscal: the invoice (number, Bs and foreign-currency totals) and every document.
+    invoice = serializers.SerializerMethodField()
+    documents = DocumentSummarySerializer(source="fiscal_documents", many=True, read_only=True)
 
     class Meta:
         model = Transaction
         fields = ["id", "event", "status", "cashier", "currency", "subtotal",
                   "customer_name", "customer_tax_id", "customer_email", "payment_deadline",
-                  "created_at", "completed_at", "items", "payments", "tickets", "history"]
+                  "created_at", "completed_at", "items", "payments", "tickets", "history",
+                  "invoice", "documents"]
+
+    @extend_schema_field(DocumentSummarySerializer(allow_null=True))
+    def get_invoice(self, tx: Transaction):
+        invoice = next((d for d in tx.fiscal_documents.all() if d.kind == "invoice"), None)
+        return DocumentSummarySerializer(invoice).data if invoice else None
 
 
 class TransactionListSerializer(serializers.ModelSerializer):

@@ -13,7 +13,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from fiscal.services import Line, PaymentInput, TaxCategory, quote_sale
+from fiscal.services import (
+    Line,
+    PaymentInput,
+    TaxCategory,
+    issue_invoice,
+    issue_payment_receipt,
+    quote_sale,
+)
 from fiscal.taxes import TaxBreakdown
 from reservations.errors import HoldExpired, IllegalTransition, InvalidHoldRequest
 from reservations.models import ReservedTicket, StatusChange
@@ -169,11 +176,15 @@ def _issue_tickets(tx: Transaction, items: Sequence[ReservedTicket]) -> None:
 
 
 def _complete(tx: Transaction, items: Sequence[ReservedTicket], user: AbstractBaseUser,
-              now: datetime) -> None:
+              now: datetime, *, breakdown: TaxBreakdown, rate_info: dict, received: int,
+              terminal: str) -> None:
     complete_items(list(items), actor=user, now=now)
     tx.payment_deadline = None
     transition_transaction(tx, to=Transaction.Status.COMPLETED, actor=user, now=now)
     _issue_tickets(tx, items)
+    # Same DB transaction: if anything after this fails, the invoice number is given back.
+    issue_invoice(tx=tx, items=items, breakdown=breakdown, exchange=rate_info,
+                  received=received, issued_by=user, now=now, terminal=terminal)
 
 
 def _require_payments(payments: Sequence[PaymentLine]) -> None:
@@ -188,6 +199,7 @@ def checkout_hold(
     payments: Sequence[PaymentLine],
     customer: Customer | None = None,
     now: datetime | None = None,
+    terminal: str = "",
 ) -> CheckoutResult:
     """Turn a live hold into a sale.
 
@@ -217,12 +229,17 @@ def checkout_hold(
             tx.save(update_fields=["customer_name", "customer_tax_id", "customer_email"])
         _record_payments(tx, payments, rate_info, user, now)
         if breakdown.is_paid_in_full:
-            _complete(tx, items, user, now)
+            _complete(tx, items, user, now, breakdown=breakdown, rate_info=rate_info,
+                      received=len(payments), terminal=terminal)
         else:
             deadline = now + timedelta(hours=tenant_settings().partial_payment_hours)
             keep_items_until(items, until=deadline, now=now)
             tx.payment_deadline = deadline
-            transition_transaction(tx, to=Transaction.Status.RESERVED, actor=user, now=now)
+            transition_transaction(tx, to=Transaction.Status.RESERVED, actor=user, now=now,
+                                   note=f"partly paid; pay by {deadline.isoformat()}")
+            issue_payment_receipt(tx=tx, breakdown=breakdown, exchange=rate_info,
+                                  received=len(payments), issued_by=user, now=now,
+                                  terminal=terminal)
     logger.info("checkout.done", transaction=tx.pk, status=tx.status)
     return CheckoutResult(transaction=tx, breakdown=breakdown)
 
@@ -233,6 +250,7 @@ def add_payment(
     transaction_id: int,
     payments: Sequence[PaymentLine],
     now: datetime | None = None,
+    terminal: str = "",
 ) -> CheckoutResult:
     """Take a payment on a partial-payment reservation; completes the sale when paid off.
     Past the payment deadline the reservation is expired: 410."""
@@ -254,6 +272,11 @@ def add_payment(
         breakdown, rate_info = _quote(tx, items, payments, now)
         _record_payments(tx, payments, rate_info, user, now)
         if breakdown.is_paid_in_full:
-            _complete(tx, items, user, now)
+            _complete(tx, items, user, now, breakdown=breakdown, rate_info=rate_info,
+                      received=len(payments), terminal=terminal)
+        else:
+            issue_payment_receipt(tx=tx, breakdown=breakdown, exchange=rate_info,
+                                  received=len(payments), issued_by=user, now=now,
+                                  terminal=terminal)
     logger.info("payment.added", transaction=tx.pk, status=tx.status)
     return CheckoutResult(transaction=tx, breakdown=breakdown)

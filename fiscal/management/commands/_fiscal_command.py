@@ -1,0 +1,77 @@
+"""What x_report and z_report share: `--tenant`, `--day`, `--format`, the loop over tenants
+(errors collected per tenant, non-zero exit at the end) and the table output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from pos.errors import DomainError
+from tenants.selectors import venue_tenants
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"--day must be YYYY-MM-DD, not {value!r}.") from exc
+
+
+class FiscalCommand(BaseCommand):
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tenant", metavar="SCHEMA",
+                            help="only this tenant (schema name); default: every tenant")
+        parser.add_argument("--day", type=_day, help="fiscal day YYYY-MM-DD "
+                                                     "(America/Caracas); default: today")
+        parser.add_argument("--format", choices=["table", "json"], default="table")
+
+    def run(self, options: dict[str, Any], work: Callable[[], dict[str, Any]]) -> None:
+        tenants = list(venue_tenants(schema_name=options["tenant"]))
+        if options["tenant"] and not tenants:
+            raise CommandError(f"No tenant with schema {options['tenant']!r}.")
+        results: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for tenant in tenants:
+            try:
+                with tenant_context(tenant):
+                    results[tenant.schema_name] = work()
+            except DomainError as exc:
+                errors[tenant.schema_name] = exc.message
+        connection.set_schema_to_public()
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+        else:
+            for schema, report in results.items():
+                self.write_report(schema, report)
+        if errors:
+            lines = "; ".join(f"{schema}: {message}" for schema, message in errors.items())
+            raise CommandError(f"Failed for {len(errors)} tenant(s): {lines}")
+
+    def write_report(self, schema: str, report: dict[str, Any]) -> None:
+        totals = report.get("totals", report)
+        head = f"{schema}  fiscal day {totals['fiscal_day']}"
+        if "number" in report:
+            head += f"  Z {report['number']:06d}"
+        self.stdout.write(head)
+        counts = ", ".join(f"{kind} {n}" for kind, n in totals["counts"].items())
+        self.stdout.write(f"  documents: {totals['documents']} ({counts})")
+        for series in totals["series"]:
+            self.stdout.write(f"  {series['series']}: {series['first']} … {series['last']} "
+                              f"({series['count']})")
+        net = totals["net_sales"]
+        for tax in totals["taxes"]:
+            self.stdout.write(f"  {tax['category']} {tax['rate']} %: base {tax['base_ves']}"
+                              f"  IVA {tax['iva_ves']}")
+        self.stdout.write(f"  exempt {net['exempt_ves']}  IVA {net['iva_total_ves']}  "
+                          f"total {net['total_ves']}  IGTF {net['igtf_ves']}  "
+                          f"amount due {net['amount_due_ves']} Bs")
+        for payment in totals["payments"]:
+            self.stdout.write(f"  paid {payment['method']} {payment['currency']}: "
+                              f"{payment['amount']} (Bs {payment['amount_ves']}, "
+                              f"{payment['count']})")

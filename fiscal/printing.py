@@ -1,0 +1,129 @@
+"""Printing documents and tickets: HTML sized for 80 mm thermal paper, and the same HTML
+as PDF (WeasyPrint). Rendering is slow-ish and holds no lock: views call it after the
+document is issued and committed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import segno
+from django.template.loader import render_to_string
+
+from fiscal.models import DocumentKind, FiscalDocument
+from fiscal.selectors import FISCAL_TZ, LEGAL_CURRENCY
+from sales.models import PaymentMethod, Ticket
+
+PAPER_WIDTH = "80mm"
+PAGE_MARGIN_MM = 3
+MM_PER_PX = 25.4 / 96
+TITLES = {
+    DocumentKind.INVOICE: "FACTURA",
+    DocumentKind.PAYMENT_RECEIPT: "RECIBO DE PAGO",
+    DocumentKind.CREDIT_NOTE: "NOTA DE CRÉDITO",
+    DocumentKind.DEBIT_NOTE: "NOTA DE DÉBITO",
+}
+CATEGORY_LABELS = {"general": "IVA", "reduced": "IVA reducido", "luxury": "IVA + lujo",
+                   "exempt": "Exento"}
+
+
+def money(value: Decimal | str) -> str:
+    """1160 → "1,160.00" (the notation of FISCAL.md)."""
+    return f"{Decimal(value):,.2f}"
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(FISCAL_TZ)
+
+
+def _percent(value: str) -> str:
+    return f"{Decimal(value).normalize():f} %"
+
+
+def _method_label(method: str) -> str:
+    return PaymentMethod(method).label if method in PaymentMethod.values else method
+
+
+def qr_svg_data_uri(text: str) -> str:
+    # micro=False: a full QR code (door scanners and phones rarely read Micro QR);
+    # omitsize: a viewBox instead of a pixel size, so the code scales to the CSS box.
+    return segno.make(text, error="m", micro=False).svg_data_uri(border=2, omitsize=True)
+
+
+def document_context(doc: FiscalDocument) -> dict[str, Any]:
+    snap = doc.snapshot
+    issued = _local(doc.issued_at)
+    lines = [{
+        "description": line["description"], "quantity": line["quantity"],
+        "unit_price": money(line["unit_price"]), "currency": line["currency"],
+        "tax": "(E)" if line["exempt"] else _percent(line["iva_rate"]),
+        "amount_ves": money(Decimal(line["base_ves"])),
+    } for line in snap.get("lines", [])]
+    payments = [{
+        "method": _method_label(p["method"]), "currency": p["currency"],
+        "amount": money(p["amount"]), "amount_ves": money(p["amount_ves"]),
+        "earlier": not p.get("received_now", True),
+    } for p in snap.get("payments", [])]
+    taxes = [{"label": f"{CATEGORY_LABELS.get(t['category'], t['category'])} "
+                       f"{_percent(t['rate'])}",
+              "base_ves": money(t["base_ves"]), "iva_ves": money(t["iva_ves"])}
+             for t in snap.get("taxes", [])]
+    foreign = doc.foreign_currency != LEGAL_CURRENCY
+    return {
+        "doc": doc, "title": TITLES[DocumentKind(doc.kind)], "fiscal": doc.is_fiscal,
+        "date": f"{issued:%d/%m/%Y}", "time": f"{issued:%H:%M:%S}",
+        "lines": lines, "taxes": taxes, "payments": payments,
+        "exempt_ves": money(doc.exempt_ves), "base_total_ves": money(doc.base_total_ves),
+        "iva_total_ves": money(doc.iva_total_ves), "municipal_ves": money(doc.municipal_ves),
+        "show_municipal": doc.municipal_ves != 0, "total_ves": money(doc.total_ves),
+        "igtf_ves": money(doc.igtf_ves),
+        "igtf_rate": _percent(snap.get("rates", {}).get("igtf", "0")),
+        "amount_due_ves": money(doc.amount_due_ves), "paid_ves": money(doc.paid_ves),
+        "foreign": foreign, "foreign_currency": doc.foreign_currency,
+        "rate": f"{doc.exchange_rate:,.4f}", "total_foreign": money(doc.total_foreign),
+        "amount_due_foreign": money(doc.amount_due_foreign),
+        "references": snap.get("references"),
+        "balance_ves": money(snap["balance_ves"]) if "balance_ves" in snap else None,
+        # Paid more than due (e.g. a round dollar note): the change handed back, in Bs.
+        "change_ves": money(-Decimal(snap["balance_ves"]))
+        if doc.kind == DocumentKind.INVOICE and Decimal(snap.get("balance_ves", "0")) < 0
+        else None,
+        "paid_so_far_ves": money(snap["paid_so_far_ves"]) if "paid_so_far_ves" in snap
+        else None,
+        "paper_width": PAPER_WIDTH,
+    }
+
+
+def document_html(doc: FiscalDocument) -> str:
+    return render_to_string("fiscal/document.html", document_context(doc))
+
+
+def ticket_html(ticket: Ticket) -> str:
+    event = ticket.event
+    voided = getattr(ticket, "voided", None)  # the credit note's void, if any
+    return render_to_string("fiscal/ticket.html", {
+        "ticket": ticket, "event": event, "venue": event.venue,
+        "starts": f"{_local(event.starts_at):%d/%m/%Y %H:%M}",
+        "label": ticket.seat.label if ticket.seat_id else ticket.zone.name,
+        "zone": ticket.zone.name, "price": money(ticket.price), "currency": event.currency,
+        "qr": qr_svg_data_uri(ticket.code), "voided": voided,
+        "paper_width": PAPER_WIDTH,
+    })
+
+
+def html_to_pdf(html: str) -> bytes:
+    """One continuous 80 mm page, as long as the content (a thermal roll has no page
+    breaks): lay out once on a very long page, measure, lay out again at that height."""
+    from weasyprint import CSS, HTML
+
+    def layout(height_mm: float):
+        # !important: a user stylesheet beats the template's own @page only that way.
+        css = CSS(string=f"@page {{ size: {PAPER_WIDTH} {height_mm:.1f}mm !important; "
+                         f"margin: {PAGE_MARGIN_MM}mm !important; }}")
+        return HTML(string=html).render(stylesheets=[css])
+
+    draft = layout(3000)
+    content_px = draft.pages[0]._page_box.children[0].margin_height()
+    height = content_px * MM_PER_PX + 2 * PAGE_MARGIN_MM + 2
+    return layout(max(height, 40)).write_pdf()

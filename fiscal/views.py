@@ -1,0 +1,265 @@
+"""Fiscal API: thin views over fiscal.services, fiscal.selectors and fiscal.printing.
+
+Permissions are explicit on every view (tenants.permissions classes):
+venue admins configure (settings, series, exchange rates) and issue credit/debit notes;
+cashiers issue documents through checkout and read their own; operators and venue admins
+read reports and close the day (Z)."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    OpenApiTypes,
+    extend_schema,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fiscal import printing, selectors, services
+from fiscal.errors import DocumentNotFound, TicketNotFound
+from fiscal.models import ExchangeRate, FiscalDocument, FiscalSeries, ZReport
+from fiscal.serializers import (
+    CreditNoteRequestSerializer,
+    DayQuerySerializer,
+    DebitNoteRequestSerializer,
+    ExchangeRateSerializer,
+    FiscalDocumentListSerializer,
+    FiscalDocumentSerializer,
+    FiscalProfileSerializer,
+    FiscalSeriesSerializer,
+    ZReportSerializer,
+)
+from fiscal.taxes import Line, TaxCategory
+from tenants.permissions import (
+    IsOperator,
+    IsStaffMember,
+    IsVenueAdmin,
+    ReadForStaffWriteForVenueAdmin,
+)
+
+ERROR = OpenApiResponse(description="`{detail, code}` naming what was wrong")
+PDF = OpenApiResponse(OpenApiTypes.BINARY, description="application/pdf, 80 mm wide")
+HTML = OpenApiResponse(OpenApiTypes.STR, description="text/html sized for 80 mm paper")
+REPORT = OpenApiResponse(OpenApiTypes.OBJECT, description=(
+    "`{fiscal_day, documents, counts, net_sales: {base_total_ves, exempt_ves, iva_total_ves, "
+    "municipal_ves, total_ves, igtf_ves, amount_due_ves}, taxes: [{category, rate, base_ves, "
+    "iva_ves}], by_kind, series: [{series, kind, count, first, last}], payments: [{method, "
+    "currency, count, amount, amount_ves}], receipts: {count, amount_ves}, not_in_z, "
+    "z_reports, generated_at}`; net sales are invoices and debit notes minus credit notes"))
+REPORTERS = [IsAuthenticated, IsOperator | IsVenueAdmin]
+CONFIGURE = [IsAuthenticated, ReadForStaffWriteForVenueAdmin]
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
+    return response
+
+
+def _html_response(html: str) -> HttpResponse:
+    return HttpResponse(html, content_type="text/html; charset=utf-8")
+
+
+class FiscalSettingsView(APIView):
+    permission_classes = CONFIGURE  # staff read; venue admins change
+
+    @extend_schema(responses={200: FiscalProfileSerializer}, tags=["fiscal"],
+                   summary="The venue's fiscal identity and tax rates")
+    def get(self, request: Request) -> Response:
+        return Response(FiscalProfileSerializer(selectors.fiscal_profile()).data)
+
+    @extend_schema(request=FiscalProfileSerializer, responses={200: FiscalProfileSerializer,
+                                                               400: ERROR},
+                   tags=["fiscal"], summary="Change the fiscal identity or rates (venue admin)",
+                   examples=[OpenApiExample("Identity", request_only=True, value={
+                       "legal_name": "Teatro Demo, C.A.", "rif": "J-12345678-4",
+                       "fiscal_address": "Av. Urdaneta, Caracas"})])
+    def patch(self, request: Request) -> Response:
+        serializer = FiscalProfileSerializer(selectors.fiscal_profile(), data=request.data,
+                                             partial=True)
+        serializer.is_valid(raise_exception=True)
+        profile = services.update_fiscal_profile(changes=serializer.validated_data)
+        return Response(FiscalProfileSerializer(profile).data)
+
+
+@extend_schema(tags=["fiscal"])
+class FiscalSeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                          viewsets.GenericViewSet):
+    """Numbering series per document kind (and optionally per POS terminal)."""
+
+    queryset = FiscalSeries.objects.all()
+    serializer_class = FiscalSeriesSerializer
+    permission_classes = CONFIGURE  # staff read; venue admins create and rename
+    pagination_class = None
+
+
+@extend_schema(tags=["fiscal"])
+class ExchangeRateViewSet(viewsets.ModelViewSet):
+    """BCV rates, Bs per unit of a foreign currency, one per currency and day."""
+
+    queryset = ExchangeRate.objects.select_related("created_by")
+    serializer_class = ExchangeRateSerializer
+    permission_classes = CONFIGURE  # staff read; venue admins write
+
+    def perform_create(self, serializer):
+        serializer.save(created_by=self.request.user)
+
+
+@extend_schema(tags=["fiscal"])
+class FiscalDocumentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Issued documents. Cashiers see those of their own sales; admins and operators all."""
+
+    permission_classes = [IsAuthenticated, IsStaffMember]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation, no user
+            return FiscalDocument.objects.none()
+        queryset = selectors.documents_visible_to(self.request.user)
+        params = self.request.query_params
+        if params.get("kind"):
+            queryset = queryset.filter(kind=params["kind"])
+        if params.get("day"):
+            day = DayQuerySerializer(data={"day": params["day"]})
+            day.is_valid(raise_exception=True)
+            queryset = queryset.filter(fiscal_day=day.validated_data["day"])
+        if params.get("transaction", "").isdigit():
+            queryset = queryset.filter(transaction_id=int(params["transaction"]))
+        return queryset
+
+    def get_serializer_class(self):
+        return FiscalDocumentListSerializer if self.action == "list" else FiscalDocumentSerializer
+
+    def get_object(self):
+        pk = str(self.kwargs["pk"])
+        if not pk.isdigit():  # a malformed id ("null") is a 404, not a 500 (found by fuzzing)
+            raise DocumentNotFound()
+        document = self.get_queryset().filter(pk=int(pk)).first()
+        if document is None:
+            raise DocumentNotFound()
+        return document
+
+    @extend_schema(parameters=[
+        OpenApiParameter("kind", str, enum=["invoice", "payment_receipt", "credit_note",
+                                            "debit_note"]),
+        OpenApiParameter("day", OpenApiTypes.DATE), OpenApiParameter("transaction", int)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={(200, "text/html"): HTML},
+                   summary="The document as 80 mm HTML")
+    @action(detail=True, methods=["get"])
+    def html(self, request: Request, pk: int) -> HttpResponse:
+        return _html_response(printing.document_html(self.get_object()))
+
+    @extend_schema(responses={(200, "application/pdf"): PDF},
+                   summary="The document as PDF (same template)")
+    @action(detail=True, methods=["get"])
+    def pdf(self, request: Request, pk: int) -> HttpResponse:
+        document = self.get_object()
+        html = printing.document_html(document)
+        return _pdf_response(printing.html_to_pdf(html), document.display_number)
+
+    @extend_schema(
+        request=CreditNoteRequestSerializer,
+        responses={201: FiscalDocumentSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        summary="Refund or cancel an invoiced sale: a credit note (full, or per line)",
+        examples=[OpenApiExample("Full refund", request_only=True,
+                                 value={"reason": "Evento cancelado"}),
+                  OpenApiExample("One unit of line 0", request_only=True,
+                                 value={"reason": "Devolución", "lines": [
+                                     {"line": 0, "quantity": 1}]})],
+    )
+    @action(detail=True, methods=["post"], url_path="credit-note",
+            permission_classes=[IsAuthenticated, IsVenueAdmin])
+    def credit_note(self, request: Request, pk: int) -> Response:
+        serializer = CreditNoteRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        lines = data.get("lines")
+        note = services.issue_credit_note(
+            invoice_id=int(pk), reason=data["reason"], issued_by=request.user,
+            lines=None if lines is None else [services.CreditLine(**line) for line in lines],
+            terminal=request.headers.get("X-POS-Terminal", ""),
+        )
+        return Response(FiscalDocumentSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=DebitNoteRequestSerializer,
+        responses={201: FiscalDocumentSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        summary="Increase an invoiced sale: a debit note referring to the invoice",
+    )
+    @action(detail=True, methods=["post"], url_path="debit-note",
+            permission_classes=[IsAuthenticated, IsVenueAdmin])
+    def debit_note(self, request: Request, pk: int) -> Response:
+        serializer = DebitNoteRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        note = services.issue_debit_note(
+            invoice_id=int(pk), reason=data["reason"], issued_by=request.user,
+            lines=[Line(description=line["description"], quantity=line["quantity"],
+                        unit_price=line["unit_price"],
+                        tax_category=TaxCategory(line["tax_category"]))
+                   for line in data["lines"]],
+            terminal=request.headers.get("X-POS-Terminal", ""),
+        )
+        return Response(FiscalDocumentSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class XReportView(APIView):
+    permission_classes = REPORTERS  # operators and venue admins
+
+    @extend_schema(parameters=[DayQuerySerializer], responses={200: REPORT},
+                   summary="X report: the fiscal day's totals so far (changes nothing)",
+                   tags=["fiscal"])
+    def get(self, request: Request) -> Response:
+        query = DayQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(selectors.x_report(day=query.validated_data.get("day")))
+
+
+class ZReportView(APIView):
+    permission_classes = REPORTERS  # operators and venue admins
+
+    @extend_schema(request=DayQuerySerializer,
+                   responses={201: ZReportSerializer, 400: ERROR, 409: ERROR},
+                   summary="Z report: close the fiscal day (America/Caracas)", tags=["fiscal"])
+    def post(self, request: Request) -> Response:
+        serializer = DayQuerySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report = services.close_fiscal_day(day=serializer.validated_data.get("day"),
+                                           closed_by=request.user)
+        return Response(ZReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["fiscal"])
+class ZReportViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = ZReport.objects.select_related("created_by")
+    serializer_class = ZReportSerializer
+    permission_classes = REPORTERS  # operators and venue admins
+
+
+class TicketPrintView(APIView):
+    """A ticket with a QR code of its code, as 80 mm HTML or PDF."""
+
+    permission_classes = [IsAuthenticated, IsStaffMember]  # cashiers: their own sales
+
+    @extend_schema(responses={(200, "text/html"): HTML, (200, "application/pdf"): PDF,
+                              404: ERROR}, tags=["fiscal"],
+                   summary="Print a ticket (HTML; append pdf/ for PDF)")
+    def get(self, request: Request, pk: int, fmt: str = "html") -> HttpResponse:
+        ticket = selectors.tickets_visible_to(request.user).filter(pk=pk).first()
+        if ticket is None:
+            raise TicketNotFound()
+        html = printing.ticket_html(ticket)
+        if fmt == "pdf":
+            return _pdf_response(printing.html_to_pdf(html), ticket.code)
+        return _html_response(html)
+
