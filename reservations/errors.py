@@ -85,3 +85,16 @@ class Busy(DomainError):
     status_code = 503
     code = "busy"
     default_message = "The box office is busy with these seats. Please try again."
+
+
+class InvalidBulkExtension(DomainError):
+    code = "invalid_extension"
+
+
+class AlertNotFound(NotFound):
+    code = "alert_not_found"
+    default_message = "No such alert."
+
+
+class AlertResolved(Conflict):
+    code = "alert_resolved"

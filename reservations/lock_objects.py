@@ -47,3 +47,12 @@ def lock_seats(seat_ids: Iterable[int]) -> list[Seat]:
 
 def lock_zones(zone_ids: Iterable[int]) -> list[Zone]:
     return list(Zone.objects.filter(id__in=list(zone_ids)).order_by("id").select_for_update())
+
+
+def lock_transactions(transaction_ids: Iterable[int]) -> list[Transaction]:
+    """Several transactions, in id order (bulk jobs such as the bulk extension)."""
+    return list(
+        Transaction.objects.filter(id__in=list(transaction_ids))
+        .order_by("id")
+        .select_for_update(of=("self",))
+    )

@@ -132,7 +132,158 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["subject", "subject_id"], name="sc_subject")]
+        indexes = [
+            models.Index(fields=["subject", "subject_id"], name="sc_subject"),
+            # Statistics count transactions by when they ended.
+            models.Index(fields=["subject", "created_at"], name="sc_subject_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} {self.subject_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+# --- Operations: hold attempts, cleanup runs, statistics snapshots, alerts -------------
+
+
+class HoldAttempt(models.Model):
+    """One seat (or general-admission zone) asked for in a hold request, and whether it was
+    held or refused. Feeds the "most contested seats" statistic and alert; the stats job
+    prunes rows older than the retention period."""
+
+    class Outcome(models.TextChoices):
+        HELD = "held", "Held"
+        CONFLICT = "conflict", "Refused (taken)"
+
+    event = models.ForeignKey("sales.Event", on_delete=models.CASCADE, related_name="+")
+    seat = models.ForeignKey(
+        "sales.Seat", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    zone = models.ForeignKey(
+        "sales.Zone", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["outcome", "created_at"], name="ha_outcome_created"),
+            models.Index(fields=["event", "created_at"], name="ha_event_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seat__isnull=False) | Q(zone__isnull=False),
+                name="hold_attempt_names_seat_or_zone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = f"seat {self.seat_id}" if self.seat_id else f"zone {self.zone_id}"
+        return f"{what}: {self.outcome}"
+
+
+class CleanupRun(models.Model):
+    """One run of the expiry job in this schema: when it was queued, ran and what it
+    recorded. The beat dispatcher reads the latest one to know when the next is due."""
+
+    class Trigger(models.TextChoices):
+        BEAT = "beat", "Beat schedule"
+        COMMAND = "command", "Management command"
+        TASK = "task", "Task sent by hand"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    holds_expired = models.PositiveIntegerField(default=0)
+    transactions_expired = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at"], name="cleanuprun_created")]
+
+    def __str__(self) -> str:
+        return f"Cleanup {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class ReservationStatsSnapshot(models.Model):
+    """The figures `reservation_stats` prints for one event, kept periodically for trends.
+    One row per event and period: a second run in the same period replaces it."""
+
+    event = models.ForeignKey("sales.Event", on_delete=models.CASCADE, related_name="+")
+    taken_at = models.DateTimeField(help_text="Start of the snapshot period.")
+    window_hours = models.PositiveIntegerField()
+    active_holds = models.PositiveIntegerField()
+    live_reservations = models.PositiveIntegerField()
+    expiring_soon = models.PositiveIntegerField(help_text="Reservations expiring within 1 h.")
+    completed = models.PositiveIntegerField()
+    expired = models.PositiveIntegerField()
+    cancelled = models.PositiveIntegerField()
+    conversion_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    abandonment_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    contested_seats = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-taken_at", "event_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "taken_at"], name="one_snapshot_per_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Event {self.event_id} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class Alert(models.Model):
+    """Something an operator should look at. Raised and resolved by the alerts job; at most
+    one unresolved alert per key, so running the job twice changes nothing."""
+
+    class Kind(models.TextChoices):
+        PAYMENT_DEADLINE = "payment_deadline", "Partial payment expiring soon"
+        CONTESTED_SEAT = "contested_seat", "Seat contested by several cashiers"
+        HIGH_ABANDONMENT = "high_abandonment", "High abandonment rate"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    key = models.CharField(max_length=100, help_text="What the alert is about, e.g. seat:12.")
+    event = models.ForeignKey(
+        "sales.Event", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    message = models.CharField(max_length=300)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(status__in=["open", "acknowledged"]),
+                name="one_unresolved_alert_per_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="alert_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message}"

@@ -16,8 +16,8 @@ from functools import partial
 
 import structlog
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Sum
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
 
 from reservations import cache as availability_cache
@@ -28,6 +28,7 @@ from reservations.errors import (
     HoldExpired,
     HoldNotFound,
     IllegalTransition,
+    InvalidBulkExtension,
     InvalidHoldRequest,
     SeatsUnavailable,
     SessionLimitExceeded,
@@ -37,15 +38,17 @@ from reservations.errors import (
 from reservations.lock_objects import (
     lock_seats,
     lock_transaction,
+    lock_transactions,
     lock_user,
     lock_zones,
     set_lock_timeout,
 )
-from reservations.models import ReservedTicket, StatusChange
+from reservations.models import HoldAttempt, ReservedTicket, StatusChange
 from reservations.transitions import (
     record_created,
     transition_reserved_tickets,
     transition_transaction,
+    transition_transactions,
 )
 from sales.models import Event, Seat, Transaction, Zone
 from tenants.models import Tenant, TenantSettings
@@ -89,8 +92,13 @@ def _validate_request(seat_ids: Sequence[int], zones: Sequence[ZoneQuantity]) ->
         raise InvalidHoldRequest(f"At most {MAX_ITEMS_PER_REQUEST} tickets per request.")
 
 
-def _check_session_limit(user: AbstractBaseUser, requested: int, now: datetime) -> None:
-    limit = tenant_settings().max_reservations_per_session
+def _check_session_limit(
+    user: AbstractBaseUser, requested: int, now: datetime
+) -> TenantSettings:
+    """Refuse a hold over the per-cashier limit; returns the settings it read, for the rest
+    of the hold (one query for them per hold)."""
+    venue = tenant_settings()
+    limit = venue.max_reservations_per_session
     held = (
         ReservedTicket.objects.live(now)
         .filter(created_by=user, transaction__status=Transaction.Status.PENDING)
@@ -103,6 +111,7 @@ def _check_session_limit(user: AbstractBaseUser, requested: int, now: datetime) 
             f"asked for {requested} more.",
             limit=limit, held=held, requested=requested,
         )
+    return venue
 
 
 @dataclass
@@ -122,7 +131,7 @@ def _expire_stale(
     result = ExpiryResult(holds=len(expired), events={t.event_id for t in expired})
     if not expired:
         return result
-    for tx in (
+    ending = (
         Transaction.objects.filter(
             id__in={t.transaction_id for t in expired},
             status__in=[Transaction.Status.PENDING, Transaction.Status.RESERVED],
@@ -130,9 +139,10 @@ def _expire_stale(
         .exclude(reserved_tickets__status=ACTIVE)
         .order_by("id")
         .select_for_update(of=("self",))
-    ):
-        transition_transaction(tx, to=Transaction.Status.EXPIRED, reason=reason, now=now)
-        result.transactions += 1
+    )
+    # In bulk: the cleanup job ends up to a batch's worth of transactions here.
+    result.transactions = len(transition_transactions(ending, to=Transaction.Status.EXPIRED,
+                                                      reason=reason, now=now))
     return result
 
 
@@ -169,7 +179,7 @@ def hold_seats(
             if event.status != Event.Status.ON_SALE:
                 raise EventNotOnSale(f"{event.name} is not on sale.")
             lock_user(user.pk)
-            _check_session_limit(user, requested, now)
+            venue = _check_session_limit(user, requested, now)
             seats = _lock_event_seats(event, seat_ids)
             ga_zones = _lock_event_ga_zones(event, zones)
             stale = ReservedTicket.objects.stale(now).filter(seat_id__in=seat_ids)
@@ -179,8 +189,17 @@ def hold_seats(
             if unavailable or shortfalls:
                 raise SeatsUnavailable(seats=unavailable, zones=shortfalls)
             tx = _create_hold(user=user, event=event, seats=seats, ga_zones=ga_zones,
-                              zones=zones, now=now)
+                              zones=zones, now=now,
+                              hold_minutes=venue.reservation_hold_minutes)
             _on_commit_invalidate(changed_events | {event.pk})
+            record_hold_attempts(user=user, event_id=event.pk, seat_ids=seat_ids,
+                                 zone_ids=[z.zone_id for z in zones], held=True, now=now)
+    except SeatsUnavailable as exc:
+        # Recorded after the rollback, so the refusals survive it (contested-seat alerts).
+        record_hold_attempts(user=user, event_id=event_id,
+                             seat_ids=[s["id"] for s in exc.extra["seats"]],
+                             zone_ids=[z["id"] for z in exc.extra["zones"]], held=False, now=now)
+        raise
     except IntegrityError as exc:
         # Only reachable if a claim was inserted without the seat lock: still a 409.
         logger.warning("hold.integrity_conflict", event_id=event_id, error=str(exc))
@@ -271,9 +290,9 @@ def _ga_shortfalls(
 
 def _create_hold(
     *, user: AbstractBaseUser, event: Event, seats: list[Seat], ga_zones: dict[int, Zone],
-    zones: Sequence[ZoneQuantity], now: datetime,
+    zones: Sequence[ZoneQuantity], now: datetime, hold_minutes: int,
 ) -> Transaction:
-    until = now + timedelta(minutes=tenant_settings().reservation_hold_minutes)
+    until = now + timedelta(minutes=hold_minutes)
     items = [
         ReservedTicket(event=event, zone=seat.zone, seat=seat, quantity=1,
                        unit_price=seat.zone.price, reserved_until=until, created_by=user)
@@ -330,10 +349,11 @@ def release_hold(
     user: AbstractBaseUser,
     transaction_id: int,
     seat_ids: Sequence[int] | None = None,
+    reason: str = Reason.USER,
     now: datetime | None = None,
 ) -> Transaction:
     """Release a whole hold (CANCELLED), or only some of its seats. Seats are free again
-    the moment this commits."""
+    the moment this commits. `reason` goes to the audit trail (the admin passes ADMIN)."""
     now = now or timezone.now()
     with transaction.atomic():
         tx = _locked_hold_for(user, transaction_id)
@@ -351,13 +371,14 @@ def release_hold(
                 )
             items = [item for item in items if item.seat_id in wanted]
         transition_reserved_tickets(items, to=ReservedTicket.Status.CANCELLED,
-                                    reason=Reason.USER, actor=user, now=now)
+                                    reason=reason, actor=user, now=now)
         remaining = list(tx.reserved_tickets.filter(status=ACTIVE))
         if remaining:
             tx.subtotal = sum((r.unit_price * r.quantity for r in remaining), Decimal("0"))
             tx.save(update_fields=["subtotal", "updated_at"])
         else:
-            transition_transaction(tx, to=Transaction.Status.CANCELLED, actor=user, now=now)
+            transition_transaction(tx, to=Transaction.Status.CANCELLED, reason=reason,
+                                   actor=user, now=now)
         _on_commit_invalidate({tx.event_id})
     logger.info("hold.released", transaction=transaction_id, partial=seat_ids is not None)
     return tx
@@ -386,6 +407,12 @@ def extend_hold(
         )
         tx.extensions_used += 1
         tx.save(update_fields=["extensions_used", "updated_at"])
+        # The expiry is part of the hold's state: the audit trail shows who extended it.
+        StatusChange.objects.create(
+            subject=StatusChange.Subject.TRANSACTION, subject_id=tx.pk, transaction=tx,
+            from_status=tx.status, to_status=tx.status, reason=Reason.USER, actor_id=user.pk,
+            note=f"hold extended until {new_until.isoformat()}", created_at=now,
+        )
         _on_commit_invalidate({tx.event_id})
     logger.info("hold.extended", transaction=transaction_id)
     return tx
@@ -453,3 +480,133 @@ def expire_stale_holds(
             break
     logger.info("holds.expired", holds=total.holds, transactions=total.transactions)
     return {"holds_expired": total.holds, "transactions_expired": total.transactions}
+
+
+# --- Operations: hold attempts and the bulk extension ----------------------------------
+
+
+def record_hold_attempts(
+    *, user: AbstractBaseUser, event_id: int, seat_ids: Sequence[int], zone_ids: Sequence[int],
+    held: bool, now: datetime,
+) -> None:
+    """One row per seat (or GA zone) asked for: held, or refused because it was taken.
+    Statistics only: a failure here is logged and never fails the hold."""
+    outcome = HoldAttempt.Outcome.HELD if held else HoldAttempt.Outcome.CONFLICT
+    rows = [HoldAttempt(event_id=event_id, seat_id=seat_id, outcome=outcome, user_id=user.pk,
+                        created_at=now) for seat_id in seat_ids]
+    rows += [HoldAttempt(event_id=event_id, zone_id=zone_id, outcome=outcome, user_id=user.pk,
+                         created_at=now) for zone_id in zone_ids]
+    if not rows:
+        return
+    try:
+        with transaction.atomic():
+            HoldAttempt.objects.bulk_create(rows)
+    except DatabaseError as exc:
+        logger.warning("hold_attempts.not_recorded", event_id=event_id, error=str(exc))
+
+
+# A reservation may be kept at most as long as the longest partial-payment window.
+MAX_BULK_EXTENSION_HOURS = 720
+
+
+def validate_bulk_extension(hours: int, expiring_within: int | None) -> None:
+    if isinstance(hours, bool) or not isinstance(hours, int) or hours <= 0:
+        raise InvalidBulkExtension(f"Hours must be a positive whole number, not {hours!r}.")
+    if hours > MAX_BULK_EXTENSION_HOURS:
+        raise InvalidBulkExtension(
+            f"Refusing to extend by {hours} hours: at most {MAX_BULK_EXTENSION_HOURS} hours "
+            f"({MAX_BULK_EXTENSION_HOURS // 24} days) at a time."
+        )
+    if expiring_within is not None and not 0 < expiring_within <= MAX_BULK_EXTENSION_HOURS:
+        raise InvalidBulkExtension(
+            f"Expiring-within must be between 1 and {MAX_BULK_EXTENSION_HOURS} hours."
+        )
+
+
+def reservations_to_extend(
+    *, now: datetime, event_id: int | None = None, expiring_within: int | None = None
+):
+    """Live partial-payment reservations (RESERVED with live items), optionally of one
+    event and expiring within some hours."""
+    live = ReservedTicket.objects.live(now).filter(transaction=OuterRef("pk"))
+    if expiring_within is not None:
+        live = live.filter(reserved_until__lte=now + timedelta(hours=expiring_within))
+    candidates = Transaction.objects.filter(Exists(live), status=Transaction.Status.RESERVED)
+    if event_id is not None:
+        candidates = candidates.filter(event_id=event_id)
+    return candidates
+
+
+def extend_reservations(
+    *,
+    hours: int,
+    event_id: int | None = None,
+    expiring_within: int | None = None,
+    dry_run: bool = False,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "",
+    job_id: str = "",
+    now: datetime | None = None,
+    batch_size: int = 500,
+) -> dict[str, object]:
+    """Give every live partial-payment reservation (and its held seats) `hours` more.
+
+    All or nothing, in one transaction: a crash halfway extends nothing. Each reservation
+    gets an audit row (reason bulk_extension) naming who, when and the old and new
+    deadline. A `job_id` makes the job safe to run twice: a job already recorded is
+    reported again, not applied again."""
+    validate_bulk_extension(hours, expiring_within)
+    now = now or timezone.now()
+    if event_id is not None and not Event.objects.filter(pk=event_id).exists():
+        raise InvalidBulkExtension(f"Event {event_id} does not exist.")
+    result: dict[str, object] = {"hours": hours, "dry_run": dry_run, "job": job_id,
+                                 "replayed": False, "reservations": 0, "tickets": 0}
+    tag = f"job {job_id}:" if job_id else ""
+    if tag:
+        done = StatusChange.objects.filter(reason=Reason.BULK_EXTENSION, note__startswith=tag)
+        if done.exists():
+            ids = set(done.values_list("transaction_id", flat=True))
+            tickets = ReservedTicket.objects.filter(transaction_id__in=ids, status=ACTIVE)
+            return {**result, "replayed": True, "reservations": len(ids),
+                    "tickets": tickets.count()}
+    candidates = reservations_to_extend(now=now, event_id=event_id,
+                                        expiring_within=expiring_within)
+    if dry_run:
+        ids = list(candidates.values_list("id", flat=True))
+        tickets = ReservedTicket.objects.live(now).filter(transaction_id__in=ids)
+        return {**result, "reservations": len(ids), "tickets": tickets.count()}
+    delta = timedelta(hours=hours)
+    who = actor_label or (getattr(actor, "username", "") if actor is not None else "")
+    events: set[int] = set()
+    with transaction.atomic():
+        ids = list(candidates.order_by("id").values_list("id", flat=True))
+        for start in range(0, len(ids), batch_size):
+            for tx in lock_transactions(ids[start:start + batch_size]):
+                if tx.status != Transaction.Status.RESERVED:
+                    continue  # paid off or expired since it was selected
+                items = ReservedTicket.objects.live(now).filter(transaction=tx)
+                changed = items.update(reserved_until=F("reserved_until") + delta,
+                                       updated_at=now)
+                if not changed:
+                    continue
+                old_deadline = tx.payment_deadline
+                tx.payment_deadline = (old_deadline or now) + delta
+                tx.save(update_fields=["payment_deadline", "updated_at"])
+                StatusChange.objects.create(
+                    subject=StatusChange.Subject.TRANSACTION, subject_id=tx.pk, transaction=tx,
+                    from_status=tx.status, to_status=tx.status, reason=Reason.BULK_EXTENSION,
+                    actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
+                    note=(f"{tag} " if tag else "") + (
+                        f"+{hours} h by {who or 'unknown'}: deadline "
+                        f"{old_deadline.isoformat() if old_deadline else '-'} -> "
+                        f"{tx.payment_deadline.isoformat()}"
+                    )[:250],
+                    created_at=now,
+                )
+                result["reservations"] = int(result["reservations"]) + 1
+                result["tickets"] = int(result["tickets"]) + changed
+                events.add(tx.event_id)
+        _on_commit_invalidate(events)
+    logger.info("reservations.extended", hours=hours, reservations=result["reservations"],
+                event_id=event_id, by=who, job=job_id)
+    return result

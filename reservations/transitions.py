@@ -118,3 +118,47 @@ def record_created(
         for t in tickets
     ]
     StatusChange.objects.bulk_create(rows)
+
+
+def transition_transactions(
+    transactions: Iterable[Transaction],
+    *,
+    to: str,
+    reason: str = Reason.USER,
+    actor: AbstractBaseUser | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> list[Transaction]:
+    """`transition_transaction` for many locked transactions at once, in two statements
+    (the expiry job ends thousands). Only for changes of status alone: a completion also
+    sets `completed_at` and goes through `transition_transaction`."""
+    if to == Transaction.Status.COMPLETED:
+        raise ValueError("Complete transactions one by one with transition_transaction.")
+    transactions = list(transactions)
+    for tx in transactions:
+        _check(Transaction.TRANSITIONS, f"Transaction {tx.pk}", tx.status, to)
+    if not transactions:
+        return []
+    now = now or timezone.now()
+    changed_ids: set[int] = set()
+    table = Transaction._meta.db_table
+    with connection.cursor() as cursor:
+        for from_status in {tx.status for tx in transactions}:
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, updated_at = %s "
+                "WHERE id = ANY(%s) AND status = %s RETURNING id",
+                [to, now, [tx.pk for tx in transactions if tx.status == from_status],
+                 from_status],
+            )
+            changed_ids.update(row[0] for row in cursor.fetchall())
+    changed = [tx for tx in transactions if tx.pk in changed_ids]
+    StatusChange.objects.bulk_create(
+        StatusChange(subject=StatusChange.Subject.TRANSACTION, subject_id=tx.pk, transaction=tx,
+                     from_status=tx.status, to_status=to, reason=reason,
+                     actor_id=_actor_id(actor), note=note, created_at=now)
+        for tx in changed
+    )
+    for tx in changed:
+        tx.status = to
+        tx.updated_at = now
+    return changed
