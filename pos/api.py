@@ -5,9 +5,13 @@ status; domain errors keep their own message and status."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpRequest, JsonResponse
 from rest_framework import status
@@ -29,6 +33,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig):  # body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+        return Response({"detail": f"The request body is larger than {limit} KiB.",
+                         "code": "payload_too_large"},
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, list):
         response.data = {"detail": response.data}
@@ -40,6 +49,17 @@ def json_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:
+    # Django calls this inside the `except` of the failed request. A refused, lost or busy
+    # database connection (PostgreSQL restarting, a failover) is not a bug: the client is
+    # told to retry, and nothing was written (the request's transaction rolled back).
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response = JsonResponse(
+            {"detail": "The database is unavailable at the moment; try again shortly.",
+             "code": "database_unavailable"},
+            status=503,
+        )
+        response["Retry-After"] = "2"
+        return response
     return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
 
 

@@ -68,6 +68,9 @@ PUBLIC_SCHEMA_URLCONF = "pos.urls_public"
 ROOT_URLCONF = "pos.urls"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Set the tenant's search_path once per request (and again after a rollback), not before
+# every query: it halved the statements of a hold (docs/performance.md).
+TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "django_tenants.middleware.main.TenantMainMiddleware",
@@ -162,13 +165,21 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The role matrix (tenants.permissions.ROLE_MATRIX): unregistered endpoints are refused.
+    "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.RoleMatrixPermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["pos.limits.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "pos.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "pos.limits.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
+    # Log-in throttles (tenants.throttles), counted in the Redis cache per tenant.
+    "DEFAULT_THROTTLE_RATES": {
+        "auth_ip": env("POS_AUTH_THROTTLE_IP", "20/min"),
+        "auth_user": env("POS_AUTH_THROTTLE_USER", "10/min"),
+    },
+    # Proxies in front of gunicorn whose X-Forwarded-For is trusted (0: the peer address).
+    "NUM_PROXIES": int(env("POS_NUM_PROXIES", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Venue POS API",
@@ -181,6 +192,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["tenants.permissions.RoleMatrixPermission"],
+    "ENUM_NAME_OVERRIDES": {
+        "AlertKindEnum": "reservations.models.Alert.Kind",
+        "AlertStatusEnum": "reservations.models.Alert.Status",
+    },
+    # Documents the error answers every endpoint can give (401, 403, 404, 413, 429, ...).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "pos.limits.document_error_responses",
+    ],
 }
 
 # --- Reservations: defaults for every new tenant's TenantSettings ---
@@ -191,13 +212,26 @@ RESERVATION_SETTINGS = {
     "cleanup_interval_minutes": int(env("POS_CLEANUP_INTERVAL_MINUTES", "5")),
 }
 
+# --- Reservation jobs: alert thresholds and how long operational history is kept ---
+RESERVATION_OPERATIONS = {
+    "stats_window_hours": int(env("POS_STATS_WINDOW_HOURS", "24")),
+    "snapshot_period_minutes": int(env("POS_STATS_SNAPSHOT_MINUTES", "15")),
+    "alert_deadline_minutes": int(env("POS_ALERT_DEADLINE_MINUTES", "60")),
+    "alert_contested_window_minutes": int(env("POS_ALERT_CONTESTED_WINDOW_MINUTES", "15")),
+    "alert_contested_min_conflicts": int(env("POS_ALERT_CONTESTED_MIN_CONFLICTS", "3")),
+    "alert_abandonment_window_hours": int(env("POS_ALERT_ABANDONMENT_WINDOW_HOURS", "2")),
+    "alert_abandonment_threshold": float(env("POS_ALERT_ABANDONMENT_THRESHOLD", "0.6")),
+    "alert_abandonment_min_holds": int(env("POS_ALERT_ABANDONMENT_MIN_HOLDS", "10")),
+    "history_retention_days": int(env("POS_OPERATIONS_RETENTION_DAYS", "30")),
+}
+
 # --- Demo tenant created by `make run` ---
 POS_DEMO_PASSWORD = env("POS_DEMO_PASSWORD", "demo-pass")
 
 # --- i18n / time ---
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", "Español"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "pos" / "locale"]
 TIME_ZONE = "America/Caracas"
 USE_I18N = True
 USE_TZ = True
@@ -205,6 +239,7 @@ USE_TZ = True
 # --- Static files (WhiteNoise serves them from gunicorn) ---
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "pos" / "static"]  # the POS page's script and styles
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -214,6 +249,9 @@ WHITENOISE_USE_FINDERS = True
 # --- Request limits: no client can make the server parse an unbounded body ---
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# The API's JSON parser (pos.limits) refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE with
+# 413 and JSON nested deeper than this with 400 (deep nesting overflows the Python stack).
+API_MAX_JSON_DEPTH = 32
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -2,7 +2,15 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from pos.errors import DomainError
-from reservations.models import ReservedTicket, StatusChange
+from reservations.models import (
+    Alert,
+    CleanupRun,
+    HoldAttempt,
+    ReservationStatsSnapshot,
+    ReservedTicket,
+    StatusChange,
+)
+from reservations.monitoring import acknowledge_alert
 from reservations.services import release_hold
 
 
@@ -36,7 +44,8 @@ class ReservedTicketAdmin(admin.ModelAdmin):
         released = failed = 0
         for tx_id, seats in _seats_by_transaction(queryset).items():
             try:
-                release_hold(user=request.user, transaction_id=tx_id, seat_ids=seats or None)
+                release_hold(user=request.user, transaction_id=tx_id, seat_ids=seats or None,
+                             reason=StatusChange.Reason.ADMIN)
                 released += 1
             except DomainError as exc:
                 failed += 1
@@ -74,3 +83,57 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the jobs write: operators read them, nobody edits them by hand."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "status", "message", "last_seen_at",
+                    "acknowledged_by"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["acknowledged_by"]
+    search_fields = ["message", "key"]
+    actions = ["acknowledge_selected"]
+
+    @admin.action(description="Acknowledge selected alerts", permissions=["change"])
+    def acknowledge_selected(self, request, queryset):
+        done = 0
+        for alert_id in queryset.filter(status=Alert.Status.OPEN).values_list("id", flat=True):
+            acknowledge_alert(alert_id=alert_id, user=request.user)
+            done += 1
+        self.message_user(request, f"Acknowledged {done} alert(s).")
+
+
+@admin.register(CleanupRun)
+class CleanupRunAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "trigger", "status", "holds_expired", "transactions_expired",
+                    "started_at", "finished_at"]
+    list_filter = ["status", "trigger"]
+
+
+@admin.register(ReservationStatsSnapshot)
+class ReservationStatsSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["taken_at", "event", "active_holds", "live_reservations", "expiring_soon",
+                    "completed", "expired", "cancelled", "conversion_rate", "abandonment_rate"]
+    list_filter = ["event"]
+    list_select_related = ["event"]
+    date_hierarchy = "taken_at"
+
+
+@admin.register(HoldAttempt)
+class HoldAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "event", "seat", "zone", "outcome", "user"]
+    list_filter = ["outcome", "event"]
+    list_select_related = ["event", "seat", "zone", "user"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pos.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from reservations import services
 from reservations.errors import HoldNotFound
 from reservations.selectors import hold_items, holds_visible_to
@@ -21,10 +22,14 @@ from reservations.serializers import (
     SeatIdsSerializer,
 )
 from sales import services as sales_services
-from sales.serializers import CheckoutResultSerializer, TaxBreakdownSerializer
-from tenants.permissions import IsCashier, IsVenueAdmin
+from sales.serializers import CheckoutResultSerializer
+from tenants.permissions import RoleMatrixPermission
 
 ERROR = OpenApiResponse(description="`{detail, code}` naming what was wrong")
+# The breakdown itself, at the top level (fiscal.taxes.TaxBreakdown.to_dict).
+QUOTE = OpenApiResponse(OpenApiTypes.OBJECT, description=(
+    "Fiscal breakdown in Bs and in the sale currency: bases and IVA per rate, total, IGTF, "
+    "amount due, paid, balance (negative: change to give)."))
 HOLD_EXAMPLE = OpenApiExample(
     "Two seats and two general-admission places",
     value={"event": 1, "seat_ids": [11, 12], "zones": [{"zone": 3, "quantity": 2}]},
@@ -53,19 +58,21 @@ def hold_response(tx, *, status_code: int = status.HTTP_200_OK) -> Response:
 
 
 class SellerPermissions:
-    """Holds and checkouts are for cashiers and venue admins."""
+    """Holds and checkouts are for cashiers and venue admins (tenants.permissions)."""
 
-    permission_classes = [IsAuthenticated, IsCashier | IsVenueAdmin]
+    permission_classes = [RoleMatrixPermission]
 
 
 class HoldListCreateView(SellerPermissions, APIView):
     @extend_schema(
         request=HoldCreateSerializer,
-        responses={201: HoldSerializer, 400: ERROR, 409: ERROR},
+        responses={201: HoldSerializer, 400: ERROR, 409: ERROR, 503: ERROR},
         examples=[HOLD_EXAMPLE, CONFLICT_EXAMPLE],
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         summary="Hold seats and general-admission places",
         tags=["holds"],
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         serializer = HoldCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -96,7 +103,8 @@ class HoldDetailView(SellerPermissions, APIView):
 
 class HoldReleaseView(SellerPermissions, APIView):
     @extend_schema(request=SeatIdsSerializer,
-                   responses={200: HoldSerializer, 400: ERROR, 404: ERROR, 410: ERROR},
+                   responses={200: HoldSerializer, 400: ERROR, 404: ERROR, 409: ERROR,
+                              410: ERROR},
                    summary="Release some seats of a hold", tags=["holds"])
     def post(self, request: Request, pk: int) -> Response:
         serializer = SeatIdsSerializer(data=request.data)
@@ -119,7 +127,8 @@ def payment_lines(payments: list[dict]) -> list[sales_services.PaymentLine]:
 
 
 class HoldQuoteView(SellerPermissions, APIView):
-    @extend_schema(request=QuoteSerializer, responses={200: TaxBreakdownSerializer},
+    @extend_schema(request=QuoteSerializer,
+                   responses={200: QUOTE, 400: ERROR, 404: ERROR, 409: ERROR, 410: ERROR},
                    summary="Amount due with IVA and IGTF for given payments (changes nothing)",
                    tags=["holds"])
     def post(self, request: Request, pk: int) -> Response:
@@ -138,9 +147,11 @@ class HoldCheckoutView(SellerPermissions, APIView):
         responses={200: CheckoutResultSerializer, 400: ERROR, 404: ERROR, 409: ERROR,
                    410: ERROR},
         examples=[CHECKOUT_EXAMPLE],
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         summary="Pay a hold: completed when paid in full, reserved when partly paid",
         tags=["holds"],
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         serializer = CheckoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -151,5 +162,6 @@ class HoldCheckoutView(SellerPermissions, APIView):
             transaction_id=pk,
             payments=payment_lines(data["payments"]),
             customer=sales_services.Customer(**customer) if customer else None,
+            terminal=request.headers.get("X-POS-Terminal", "")[:40],  # fiscal series
         )
         return Response(CheckoutResultSerializer(result).data)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from reservations.models import StatusChange
 from sales.models import Event, Payment, Seat, Ticket, Transaction, Venue, Zone
 
 
@@ -47,6 +48,26 @@ class PaymentInline(admin.TabularInline):
         return False
 
 
+class StatusChangeInline(admin.TabularInline):
+    """The audit trail of the sale, its held items and its payments: who, when, from, to,
+    why."""
+
+    model = StatusChange
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "subject", "subject_id", "from_status", "to_status", "reason",
+              "actor", "note"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+    verbose_name_plural = "history (audit trail)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Transaction)
 class TransactionAdmin(admin.ModelAdmin):
     """Read-mostly: sales change state only through the services (API), never here."""
@@ -58,7 +79,7 @@ class TransactionAdmin(admin.ModelAdmin):
     list_select_related = ["event", "cashier"]
     readonly_fields = ["event", "cashier", "status", "currency", "subtotal", "payment_deadline",
                        "extensions_used", "created_at", "updated_at", "completed_at"]
-    inlines = [PaymentInline]
+    inlines = [PaymentInline, StatusChangeInline]
 
 
 @admin.register(Payment)

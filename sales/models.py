@@ -212,3 +212,30 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class IdempotencyKey(models.Model):
+    """A client's `Idempotency-Key` and the answer given to the first request that used it
+    (pos.idempotency). Stored in the tenant's schema, so keys are scoped per tenant, and
+    unique per user; kept 24 hours."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    key = models.CharField(max_length=255)
+    # sha256 of method, path and canonical JSON body: the same key with another request
+    # is refused instead of answered with an unrelated result.
+    fingerprint = models.CharField(max_length=64)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.method} {self.path})"

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pos.errors import DomainError
+from pos.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from reservations import services as reservation_services
 from reservations.selectors import event_availability
 from reservations.serializers import PaymentsSerializer, SeatIdsSerializer
-from reservations.views import SellerPermissions, payment_lines
+from reservations.views import ERROR, SellerPermissions, payment_lines
 from sales import services
-from sales.models import Event, Seat, Venue, Zone
+from sales.models import Event, Seat, Transaction, Venue, Zone
 from sales.selectors import transaction_with_details, transactions_visible_to
 from sales.serializers import (
     CheckoutResultSerializer,
@@ -29,9 +29,9 @@ from sales.serializers import (
     VenueSerializer,
     ZoneSerializer,
 )
-from tenants.permissions import IsStaffMember, ReadForStaffWriteForVenueAdmin
+from tenants.permissions import RoleMatrixPermission
 
-CATALOGUE_PERMISSIONS = [IsAuthenticated, ReadForStaffWriteForVenueAdmin]
+CATALOGUE_PERMISSIONS = [RoleMatrixPermission]
 
 
 @extend_schema(tags=["catalogue"])
@@ -57,7 +57,7 @@ class EventViewSet(viewsets.ModelViewSet):
         summary="Seat map and general-admission counts, with ETag",
         tags=["availability"],
     )
-    @action(detail=True, methods=["get"], permission_classes=[IsAuthenticated, IsStaffMember])
+    @action(detail=True, methods=["get"], permission_classes=[RoleMatrixPermission])
     def availability(self, request: Request, pk: int) -> Response:
         return availability_response(request, event_id=pk)
 
@@ -81,7 +81,11 @@ class EventZoneListCreateView(generics.ListCreateAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        return Zone.objects.filter(event_id=self.kwargs["pk"])
+        # An event that does not exist is a 404, not an empty list.
+        return Zone.objects.filter(event=get_object_or_404(Event, pk=self.kwargs["pk"]))
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "event_id": self.kwargs.get("pk")}
 
     def perform_create(self, serializer):
         serializer.save(event=get_object_or_404(Event, pk=self.kwargs["pk"]))
@@ -119,7 +123,8 @@ class ZoneSeatsView(APIView):
 
 @extend_schema(tags=["transactions"])
 class TransactionViewSet(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsAuthenticated, IsStaffMember]
+    permission_classes = [RoleMatrixPermission]
+    queryset = Transaction.objects.none()  # for the schema (integer ids); see get_queryset
 
     def get_queryset(self):
         queryset = transactions_visible_to(self.request.user)
@@ -132,15 +137,20 @@ class TransactionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class TransactionPaymentsView(SellerPermissions, APIView):
-    @extend_schema(request=PaymentsSerializer, responses={200: CheckoutResultSerializer},
+    @extend_schema(request=PaymentsSerializer,
+                   responses={200: CheckoutResultSerializer, 400: ERROR, 404: ERROR,
+                              409: ERROR, 410: ERROR},
+                   parameters=[IDEMPOTENCY_KEY_PARAMETER],
                    summary="Add a payment to a reserved (partially paid) transaction",
                    tags=["transactions"])
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         serializer = PaymentsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = services.add_payment(
             user=request.user, transaction_id=pk,
             payments=payment_lines(serializer.validated_data["payments"]),
+            terminal=request.headers.get("X-POS-Terminal", "")[:40],  # fiscal series
         )
         return Response(CheckoutResultSerializer(result).data)
 
@@ -186,11 +196,12 @@ def _first_error(errors) -> str:
 
 
 class SeatAvailabilityView(APIView):
-    permission_classes = [IsAuthenticated, IsStaffMember]
+    permission_classes = [RoleMatrixPermission]
 
     @extend_schema(
         parameters=[OpenApiParameter("event", int, required=True)],
-        responses={200: OpenApiResponse(description="as /api/events/{id}/availability/")},
+        responses={200: OpenApiResponse(description="as /api/events/{id}/availability/"),
+                   404: OpenApiResponse(description="no such event")},
         summary="Seat availability (seed endpoint)", tags=["pos-page"],
     )
     def get(self, request: Request) -> Response:

@@ -2,26 +2,26 @@ from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenants.permissions import IsStaffMember, IsVenueAdmin
+from tenants.permissions import RoleMatrixPermission
 from tenants.serializers import (
     TenantSettingsSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
 from tenants.services import get_or_create_tenant_settings, update_tenant_settings
+from tenants.throttles import LoginIPThrottle, LoginUsernameThrottle
 
 
 class TokenView(APIView):
     """Exchange a tenant user's username and password for an API token."""
 
     authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_scope = "auth"
+    permission_classes = [RoleMatrixPermission]
+    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -50,10 +50,7 @@ class TokenView(APIView):
 class SettingsView(APIView):
     """The tenant's reservation settings: every staff member reads, venue admins change."""
 
-    def get_permissions(self):
-        if self.request.method == "PATCH":
-            return [IsAuthenticated(), IsVenueAdmin()]
-        return [IsAuthenticated(), IsStaffMember()]
+    permission_classes = [RoleMatrixPermission]
 
     @extend_schema(responses={200: TenantSettingsSerializer}, tags=["settings"])
     def get(self, request: Request) -> Response:

@@ -46,8 +46,33 @@ def _make_tenant(schema: str) -> TenantFixture:
     return TenantFixture(tenant=tenant, host=host)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-django creates the test database only when a collected test asks for `db`.
+    Tests that commit from threads, a live server or a Celery worker ask for none, so run
+    alone they would reach the development database: always set up the default one."""
+    import pytest_django.fixtures as django_fixtures
+
+    databases_for = django_fixtures._get_databases_for_setup
+
+    def with_default(items):
+        aliases, serialized = databases_for(items)
+        return set(aliases) | {"default"}, serialized
+
+    django_fixtures._get_databases_for_setup = with_default
+
+    # Test users are made by the hundred; the production hasher's cost buys nothing here.
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def tenants(django_db_setup, django_db_blocker) -> dict[str, TenantFixture]:
+    # The test database is new, the test Redis database is not: drop the cached seat maps
+    # and counters of the last run, whose event ids the new rows reuse.
+    from django.core.cache import cache
+
+    cache.clear()
     with django_db_blocker.unblock():
         ensure_public_tenant()
         made = {schema: _make_tenant(schema) for schema in ("alpha", "beta")}
@@ -72,6 +97,16 @@ def _public_schema_around_each_test() -> Iterator[None]:
     connection.set_schema_to_public()
     yield
     connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_throttles() -> Iterator[None]:
+    """Log-in throttle counters live in Redis and outlive a test's rolled-back database
+    transaction: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.delete_pattern("throttle:*")
+    yield
 
 
 def token_for(tenant: TenantFixture, username: str) -> str:
