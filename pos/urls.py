@@ -15,6 +15,7 @@ api_patterns = [
     path("", include("tenants.urls")),
     path("", include("reservations.urls")),
     path("", include("sales.urls")),
+    path("", include("fiscal.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -23,5 +24,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include(api_patterns)),
     path("sales/", include("sales.urls_pos")),
+    path("pos/", include("pos.web.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""The POS web page served at /pos/ on a tenant's host name."""

@@ -1,0 +1,14 @@
+"""/pos/: the cashiers' web page, its log-in and log-out, and ticket QR images."""
+
+from django.urls import path
+from django.views.i18n import set_language
+
+from pos.web import views
+
+urlpatterns = [
+    path("", views.pos_page, name="pos-page"),
+    path("login/", views.pos_login, name="pos-login"),
+    path("logout/", views.pos_logout, name="pos-logout"),
+    path("language/", set_language, name="pos-language"),
+    path("tickets/<int:pk>/qr.svg", views.ticket_qr, name="pos-ticket-qr"),
+]

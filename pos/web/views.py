@@ -1,0 +1,100 @@
+"""The POS web page: log in, the page itself, ticket QR codes.
+
+The page is a template plus one script that talks to the same REST API as any terminal
+(session authentication, CSRF token); no business rule lives here."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from functools import wraps
+
+import segno
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from pos.web.messages import page_messages, payment_methods
+from sales.models import Ticket
+from sales.selectors import transactions_visible_to
+from tenants.roles import Role, has_role
+
+LOGIN_URL = reverse_lazy("pos-login")
+
+
+def tenant_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A shared terminal shows the venue's language (LANGUAGE_CODE, Spanish) unless the
+    cashier picked one with the language switch: the browser's Accept-Language, which
+    LocaleMiddleware would follow, says little about who stands at the counter."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+    return wrapped
+
+
+class PosLoginView(auth_views.LoginView):
+    template_name = "pos/login.html"
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("pos-page")
+
+
+class PosLogoutView(auth_views.LogoutView):
+    next_page = LOGIN_URL
+
+
+pos_login = tenant_language(PosLoginView.as_view())
+pos_logout = PosLogoutView.as_view()
+
+
+@never_cache
+@tenant_language
+@login_required(login_url=LOGIN_URL)
+@require_GET
+def pos_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not has_role(user, *Role):
+        return HttpResponseForbidden(_("Only venue staff may use the point of sale."))
+    context = {
+        "can_sell": has_role(user, Role.CASHIER, Role.VENUE_ADMIN),
+        "page_config": {
+            "messages": page_messages(),
+            "paymentMethods": payment_methods(),
+            "language": request.LANGUAGE_CODE,
+            "canSell": has_role(user, Role.CASHIER, Role.VENUE_ADMIN),
+            "pollMs": 2000,
+        },
+    }
+    return render(request, "pos/page.html", context)
+
+
+@login_required(login_url=LOGIN_URL)
+@require_GET
+def ticket_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ticket's code as a QR image, for tickets of sales the user may see."""
+    ticket = get_object_or_404(
+        Ticket.objects.filter(transaction__in=transactions_visible_to(request.user)), pk=pk
+    )
+    buffer = io.BytesIO()
+    segno.make(ticket.code, error="m").save(buffer, kind="svg", scale=4, border=2,
+                                            title=ticket.code)
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
