@@ -17,5 +17,10 @@ stop:
 setup:
 	bash scripts/setup.sh
 
+## make bench: benchmarks and fault drills (docs/performance.md) against gunicorn on its
+## own database; results in benchmarks/results/. Takes ~15 min the first time.
+bench:
+	bash scripts/bench.sh
+
 lint:
 	bash scripts/bootstrap.sh && .venv/bin/ruff check .

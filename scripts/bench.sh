@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# `make bench`: the benchmarks of docs/performance.md against a production-like server
+# (gunicorn, several workers, DEBUG off, real PostgreSQL and Redis) on a database of its
+# own. Results: benchmarks/results/*.json. Stops what it started. Never part of `make test`.
+#
+# Knobs (environment): POS_BENCH_ONLY="onsale availability scale cleanup faults",
+# POS_BENCH_PORT (8100), POS_BENCH_WORKERS (2 × cores + 1), POS_BENCH_DURATION (30 s per
+# phase), POS_BENCH_CASHIERS (64), POS_BENCH_SEATS (20000), POS_BENCH_TENANTS (100),
+# POS_BENCH_LARGE_SEATS (100000), POS_BENCH_CLIENT_PROCESSES (2), POS_BENCH_READS (200
+# availability reads per path), POS_BENCH_SCALE_HOLDS (300 per case), POS_BENCH_CLEANUP_HOLDS
+# (100000), POS_BENCH_FAULTS_DURATION (20 s).
+source "$(dirname "$0")/lib.sh"
+export POS_DB_NAME="${POS_DB_NAME:-pos_bench}"
+export POS_REDIS_CACHE_DB="${POS_REDIS_CACHE_DB:-5}"
+export POS_REDIS_BROKER_DB="${POS_REDIS_BROKER_DB:-4}"
+export POS_CACHE_PREFIX="${POS_CACHE_PREFIX:-pos-bench}"
+export POS_CELERY_QUEUE="${POS_CELERY_QUEUE:-pos-bench}"
+export POS_DEBUG=0
+export POS_LOG_FORMAT="${POS_LOG_FORMAT:-json}"
+export POS_LOG_LEVEL="${POS_LOG_LEVEL:-INFO}"
+
+PORT="${POS_BENCH_PORT:-8100}"
+WORKERS="${POS_BENCH_WORKERS:-$(( $(nproc) * 2 + 1 ))}"
+DURATION="${POS_BENCH_DURATION:-30}"
+CASHIERS="${POS_BENCH_CASHIERS:-64}"
+SEATS="${POS_BENCH_SEATS:-20000}"
+TENANTS="${POS_BENCH_TENANTS:-100}"
+LARGE="${POS_BENCH_LARGE_SEATS:-100000}"
+PROCS="${POS_BENCH_CLIENT_PROCESSES:-2}"
+READS="${POS_BENCH_READS:-200}"
+SCALE_HOLDS="${POS_BENCH_SCALE_HOLDS:-300}"
+CLEANUP_HOLDS="${POS_BENCH_CLEANUP_HOLDS:-100000}"
+FAULTS_DURATION="${POS_BENCH_FAULTS_DURATION:-20}"
+ONLY="${POS_BENCH_ONLY:-onsale availability scale cleanup faults}"
+RESULTS="$REPO_DIR/benchmarks/results"
+PY="$VENV_DIR/bin/python"
+SERVER="http://127.0.0.1:$PORT"
+mkdir -p "$RESULTS"
+
+bash "$REPO_DIR/scripts/bootstrap.sh"
+bash "$REPO_DIR/scripts/services.sh" start
+bash "$REPO_DIR/scripts/ensure_database.sh" "$POS_DB_NAME"
+cd "$REPO_DIR"
+log "migrating $POS_DB_NAME"
+"$PY" manage.py migrate_schemas --noinput -v 0
+
+GUNICORN_PID="$VAR_DIR/bench-gunicorn-$PORT.pid"
+stop_server() {
+  local pid
+  pid="$(cat "$GUNICORN_PID" 2>/dev/null || true)"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    log "stopping gunicorn ($pid)"
+    kill "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$GUNICORN_PID"
+}
+trap stop_server EXIT
+
+wants() { case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+server_needed=false
+for name in onsale availability scale; do wants "$name" && server_needed=true; done
+if $server_needed; then
+  log "starting gunicorn on $SERVER ($WORKERS workers, DEBUG off)"
+  "$VENV_DIR/bin/gunicorn" pos.wsgi:application --bind "127.0.0.1:$PORT" \
+    --workers "$WORKERS" --timeout 30 --pid "$GUNICORN_PID" \
+    >"$RESULTS/server.log" 2>&1 &
+  for _ in $(seq 1 100); do
+    curl -fsS "$SERVER/healthz" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -fsS "$SERVER/healthz" >/dev/null || die "gunicorn did not come up (see $RESULTS/server.log)"
+fi
+
+failed=()
+run() {  # run NAME COMMAND...: a failing benchmark is reported, the others still run
+  local name="$1"; shift
+  log "benchmark: $name"
+  "$@" || failed+=("$name")
+}
+
+if wants onsale; then
+  "$PY" -m benchmarks.fixtures onsale --seats "$SEATS" --cashiers "$CASHIERS" \
+    --out "$RESULTS/manifest-onsale.json"
+  run onsale "$PY" -m benchmarks.onsale --manifest "$RESULTS/manifest-onsale.json" \
+    --server "$SERVER" --cashiers "$CASHIERS" --duration "$DURATION" --processes "$PROCS" \
+    --json "$RESULTS/onsale.json"
+fi
+if wants availability; then
+  "$PY" -m benchmarks.fixtures availability --seats "$SEATS" --held 0.3 --sold 0.3 \
+    --out "$RESULTS/manifest-availability.json"
+  run availability "$PY" -m benchmarks.availability \
+    --manifest "$RESULTS/manifest-availability.json" --server "$SERVER" --requests "$READS" \
+    --json "$RESULTS/availability.json"
+fi
+if wants scale; then
+  "$PY" -m benchmarks.fixtures scale --small 1000 --large "$LARGE" --tenants "$TENANTS" \
+    --out "$RESULTS/manifest-scale.json"
+  run scale "$PY" -m benchmarks.scale --manifest "$RESULTS/manifest-scale.json" \
+    --server "$SERVER" --requests "$SCALE_HOLDS" --concurrency 4 --json "$RESULTS/scale.json"
+fi
+stop_server
+if wants cleanup; then
+  if [ -f "$REPO_DIR/benchmarks/cleanup.py" ]; then
+    run cleanup "$PY" benchmarks/cleanup.py --database "${POS_DB_NAME}_cleanup" \
+      --holds "$CLEANUP_HOLDS" --json "$RESULTS/cleanup.json"
+  else
+    log "benchmarks/cleanup.py is not there yet: cleanup benchmark skipped"
+  fi
+fi
+if wants faults; then
+  run faults "$PY" -m benchmarks.faults --duration "$FAULTS_DURATION" \
+    --db-name "${POS_DB_NAME}_faults" --json "$RESULTS/faults.json"
+fi
+
+log "results in $RESULTS"
+if [ "${#failed[@]}" -gt 0 ]; then
+  die "benchmarks that missed a hard check (5xx, oversell, failed drill): ${failed[*]}"
+fi
