@@ -15,11 +15,13 @@ cleanup() {
   trap - EXIT INT TERM
   if [ "$services_were_running" = 0 ]; then bash "$REPO_DIR/scripts/services.sh" stop; fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# Ctrl-C is how a foreground run ends: stop what we started and exit cleanly.
+trap 'cleanup; exit 0' INT TERM
 
 cd "$REPO_DIR"
 export PATH="$VENV_DIR/bin:$PATH"
 export POS_DB_NAME="${POS_DB_NAME:-pos}"
 log "web on http://demo.localhost:8000/ (API docs: /api/docs/), worker and beat; Ctrl-C stops"
 echo $$ > "$VAR_DIR/run.pid"
-honcho start -f Procfile
+honcho start -f Procfile || { status=$?; [ "$status" = 130 ] && exit 0; exit "$status"; }

@@ -19,6 +19,8 @@ bash "$REPO_DIR/scripts/ensure_database.sh" "$POS_DB_NAME"
 
 cd "$REPO_DIR"
 mkdir -p "$POS_TEST_ARTIFACTS"
+# WhiteNoise serves from STATIC_ROOT, as in `make run`.
+"$VENV_DIR/bin/python" manage.py collectstatic --noinput -v 0
 "$VENV_DIR/bin/ruff" check . 
 status=0
 "$VENV_DIR/bin/python" -m pytest "$@" || status=$?
