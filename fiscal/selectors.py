@@ -15,7 +15,7 @@ from django.utils import timezone
 from fiscal.errors import ExchangeRateMissing
 from fiscal.models import DocumentKind, ExchangeRate, FiscalDocument, FiscalProfile, ZReport
 from sales.models import Ticket
-from tenants.roles import Role, has_role
+from tenants.permissions import sees_every_sale
 
 FISCAL_TZ = ZoneInfo("America/Caracas")
 LEGAL_CURRENCY = "VES"
@@ -69,7 +69,7 @@ def documents_visible_to(user: AbstractBaseUser) -> QuerySet[FiscalDocument]:
     and operators see all."""
     queryset = FiscalDocument.objects.select_related(
         "transaction", "original", "issued_by", "z_report").order_by("-issued_at", "-id")
-    if has_role(user, Role.VENUE_ADMIN, Role.OPERATOR):
+    if sees_every_sale(user):  # tenants.permissions.EVERY_SALE
         return queryset
     return queryset.filter(Q(issued_by=user) | Q(transaction__cashier=user))
 
@@ -77,7 +77,7 @@ def documents_visible_to(user: AbstractBaseUser) -> QuerySet[FiscalDocument]:
 def tickets_visible_to(user: AbstractBaseUser) -> QuerySet[Ticket]:
     queryset = Ticket.objects.select_related("event__venue", "zone", "seat", "transaction",
                                              "voided__credit_note")
-    if has_role(user, Role.VENUE_ADMIN, Role.OPERATOR):
+    if sees_every_sale(user):  # tenants.permissions.EVERY_SALE
         return queryset
     return queryset.filter(transaction__cashier=user)
 

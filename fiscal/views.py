@@ -1,9 +1,9 @@
 """Fiscal API: thin views over fiscal.services, fiscal.selectors and fiscal.printing.
 
-Permissions are explicit on every view (tenants.permissions classes):
+Who may call what is tenants.permissions.ROLE_MATRIX (the default permission class):
 venue admins configure (settings, series, exchange rates) and issue credit/debit notes;
-cashiers issue documents through checkout and read their own; operators and venue admins
-read reports and close the day (Z)."""
+cashiers issue documents through checkout and read their own (fiscal.selectors);
+operators and venue admins read reports and close the day (Z)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     OpenApiTypes,
     extend_schema,
+    extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fiscal import printing, selectors, services
+from fiscal import examples, printing, selectors, services
 from fiscal.errors import DocumentNotFound, TicketNotFound
 from fiscal.models import ExchangeRate, FiscalDocument, FiscalSeries, ZReport
 from fiscal.serializers import (
@@ -37,12 +37,7 @@ from fiscal.serializers import (
     ZReportSerializer,
 )
 from fiscal.taxes import Line, TaxCategory
-from tenants.permissions import (
-    IsOperator,
-    IsStaffMember,
-    IsVenueAdmin,
-    ReadForStaffWriteForVenueAdmin,
-)
+from pos.openapi import request_example, response_example, viewset_examples
 
 ERROR = OpenApiResponse(description="`{detail, code}` naming what was wrong")
 PDF = OpenApiResponse(OpenApiTypes.BINARY, description="application/pdf, 80 mm wide")
@@ -53,8 +48,6 @@ REPORT = OpenApiResponse(OpenApiTypes.OBJECT, description=(
     "iva_ves}], by_kind, series: [{series, kind, count, first, last}], payments: [{method, "
     "currency, count, amount, amount_ves}], receipts: {count, amount_ves}, not_in_z, "
     "z_reports, generated_at}`; net sales are invoices and debit notes minus credit notes"))
-REPORTERS = [IsAuthenticated, IsOperator | IsVenueAdmin]
-CONFIGURE = [IsAuthenticated, ReadForStaffWriteForVenueAdmin]
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
@@ -68,10 +61,10 @@ def _html_response(html: str) -> HttpResponse:
 
 
 class FiscalSettingsView(APIView):
-    permission_classes = CONFIGURE  # staff read; venue admins change
 
     @extend_schema(responses={200: FiscalProfileSerializer}, tags=["fiscal"],
-                   summary="The venue's fiscal identity and tax rates")
+                   summary="The venue's fiscal identity and tax rates",
+                   examples=[response_example("Fiscal profile", examples.FISCAL_PROFILE)])
     def get(self, request: Request) -> Response:
         return Response(FiscalProfileSerializer(selectors.fiscal_profile()).data)
 
@@ -80,7 +73,9 @@ class FiscalSettingsView(APIView):
                    tags=["fiscal"], summary="Change the fiscal identity or rates (venue admin)",
                    examples=[OpenApiExample("Identity", request_only=True, value={
                        "legal_name": "Teatro Demo, C.A.", "rif": "J-12345678-4",
-                       "fiscal_address": "Av. Urdaneta, Caracas"})])
+                       "fiscal_address": "Av. Urdaneta, Caracas"}),
+                             response_example("Fiscal profile after the change",
+                                              examples.FISCAL_PROFILE)])
     def patch(self, request: Request) -> Response:
         serializer = FiscalProfileSerializer(selectors.fiscal_profile(), data=request.data,
                                              partial=True)
@@ -90,6 +85,10 @@ class FiscalSettingsView(APIView):
 
 
 @extend_schema(tags=["fiscal"])
+@extend_schema_view(**viewset_examples(
+    "Series", examples.SERIES_CREATED, create=examples.SERIES_REQUEST,
+    patch=examples.SERIES_PATCH,
+    actions=("list", "create", "retrieve", "update", "partial_update")))  # no DELETE
 class FiscalSeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                           mixins.CreateModelMixin, mixins.UpdateModelMixin,
                           viewsets.GenericViewSet):
@@ -97,27 +96,29 @@ class FiscalSeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     queryset = FiscalSeries.objects.all()
     serializer_class = FiscalSeriesSerializer
-    permission_classes = CONFIGURE  # staff read; venue admins create and rename
     pagination_class = None
 
 
 @extend_schema(tags=["fiscal"])
+@extend_schema_view(**viewset_examples("Exchange rate", examples.EXCHANGE_RATE,
+                                       create=examples.EXCHANGE_RATE_REQUEST,
+                                       patch=examples.EXCHANGE_RATE_PATCH))
 class ExchangeRateViewSet(viewsets.ModelViewSet):
     """BCV rates, Bs per unit of a foreign currency, one per currency and day."""
 
     queryset = ExchangeRate.objects.select_related("created_by")
     serializer_class = ExchangeRateSerializer
-    permission_classes = CONFIGURE  # staff read; venue admins write
 
     def perform_create(self, serializer):
         serializer.save(created_by=self.request.user)
 
 
 @extend_schema(tags=["fiscal"])
+@extend_schema_view(retrieve=extend_schema(examples=[
+    response_example("An invoice with its fiscal snapshot", examples.DOCUMENT)]))
 class FiscalDocumentViewSet(viewsets.ReadOnlyModelViewSet):
     """Issued documents. Cashiers see those of their own sales; admins and operators all."""
 
-    permission_classes = [IsAuthenticated, IsStaffMember]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation, no user
@@ -149,18 +150,23 @@ class FiscalDocumentViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(parameters=[
         OpenApiParameter("kind", str, enum=["invoice", "payment_receipt", "credit_note",
                                             "debit_note"]),
-        OpenApiParameter("day", OpenApiTypes.DATE), OpenApiParameter("transaction", int)])
+        OpenApiParameter("day", OpenApiTypes.DATE), OpenApiParameter("transaction", int)],
+        examples=[response_example("Documents, newest first", examples.DOCUMENT_LIST_ITEM)])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(responses={(200, "text/html"): HTML},
-                   summary="The document as 80 mm HTML")
+                   summary="The document as 80 mm HTML",
+                   examples=[response_example("Invoice (abridged)", examples.DOCUMENT_HTML,
+                                              media_type="text/html")])
     @action(detail=True, methods=["get"])
     def html(self, request: Request, pk: int) -> HttpResponse:
         return _html_response(printing.document_html(self.get_object()))
 
     @extend_schema(responses={(200, "application/pdf"): PDF},
-                   summary="The document as PDF (same template)")
+                   summary="The document as PDF (same template)",
+                   examples=[response_example("PDF", examples.PDF,
+                                              media_type="application/pdf")])
     @action(detail=True, methods=["get"])
     def pdf(self, request: Request, pk: int) -> HttpResponse:
         document = self.get_object()
@@ -175,10 +181,11 @@ class FiscalDocumentViewSet(viewsets.ReadOnlyModelViewSet):
                                  value={"reason": "Evento cancelado"}),
                   OpenApiExample("One unit of line 0", request_only=True,
                                  value={"reason": "Devolución", "lines": [
-                                     {"line": 0, "quantity": 1}]})],
+                                     {"line": 0, "quantity": 1}]}),
+                  response_example("Credit note for seat A1", examples.CREDIT_NOTE,
+                                   status=201)],
     )
-    @action(detail=True, methods=["post"], url_path="credit-note",
-            permission_classes=[IsAuthenticated, IsVenueAdmin])
+    @action(detail=True, methods=["post"], url_path="credit-note")
     def credit_note(self, request: Request, pk: int) -> Response:
         serializer = CreditNoteRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -195,9 +202,11 @@ class FiscalDocumentViewSet(viewsets.ReadOnlyModelViewSet):
         request=DebitNoteRequestSerializer,
         responses={201: FiscalDocumentSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
         summary="Increase an invoiced sale: a debit note referring to the invoice",
+        examples=[request_example("A home delivery charge of USD 2",
+                                  examples.DEBIT_NOTE_REQUEST),
+                  response_example("Debit note", examples.DEBIT_NOTE, status=201)],
     )
-    @action(detail=True, methods=["post"], url_path="debit-note",
-            permission_classes=[IsAuthenticated, IsVenueAdmin])
+    @action(detail=True, methods=["post"], url_path="debit-note")
     def debit_note(self, request: Request, pk: int) -> Response:
         serializer = DebitNoteRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -214,11 +223,11 @@ class FiscalDocumentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class XReportView(APIView):
-    permission_classes = REPORTERS  # operators and venue admins
 
     @extend_schema(parameters=[DayQuerySerializer], responses={200: REPORT},
                    summary="X report: the fiscal day's totals so far (changes nothing)",
-                   tags=["fiscal"])
+                   tags=["fiscal"],
+                   examples=[response_example("Totals so far", examples.X_REPORT)])
     def get(self, request: Request) -> Response:
         query = DayQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -226,11 +235,13 @@ class XReportView(APIView):
 
 
 class ZReportView(APIView):
-    permission_classes = REPORTERS  # operators and venue admins
 
     @extend_schema(request=DayQuerySerializer,
                    responses={201: ZReportSerializer, 400: ERROR, 409: ERROR},
-                   summary="Z report: close the fiscal day (America/Caracas)", tags=["fiscal"])
+                   summary="Z report: close the fiscal day (America/Caracas)", tags=["fiscal"],
+                   examples=[request_example("Close a given day (default: today)",
+                                             {"day": examples.Z_REPORT["fiscal_day"]}),
+                             response_example("Z report 1", examples.Z_REPORT, status=201)])
     def post(self, request: Request) -> Response:
         serializer = DayQuerySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -240,20 +251,26 @@ class ZReportView(APIView):
 
 
 @extend_schema(tags=["fiscal"])
+@extend_schema_view(
+    list=extend_schema(examples=[response_example("Z reports", examples.Z_REPORT)]),
+    retrieve=extend_schema(examples=[response_example("Z report 1", examples.Z_REPORT)]),
+)
 class ZReportViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ZReport.objects.select_related("created_by")
     serializer_class = ZReportSerializer
-    permission_classes = REPORTERS  # operators and venue admins
 
 
 class TicketPrintView(APIView):
     """A ticket with a QR code of its code, as 80 mm HTML or PDF."""
 
-    permission_classes = [IsAuthenticated, IsStaffMember]  # cashiers: their own sales
 
     @extend_schema(responses={(200, "text/html"): HTML, (200, "application/pdf"): PDF,
                               404: ERROR}, tags=["fiscal"],
-                   summary="Print a ticket (HTML; append pdf/ for PDF)")
+                   summary="Print a ticket (HTML; append pdf/ for PDF)",
+                   examples=[response_example("Ticket A1 (abridged)", examples.TICKET_HTML,
+                                              media_type="text/html"),
+                             response_example("PDF", examples.PDF,
+                                              media_type="application/pdf")])
     def get(self, request: Request, pk: int, fmt: str = "html") -> HttpResponse:
         ticket = selectors.tickets_visible_to(request.user).filter(pk=pk).first()
         if ticket is None:

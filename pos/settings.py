@@ -198,6 +198,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AlertKindEnum": "reservations.models.Alert.Kind",
         "AlertStatusEnum": "reservations.models.Alert.Status",
+        # One name per choice set (fields named kind, status, currency clash otherwise).
+        "DocumentKindEnum": "fiscal.models.DocumentKind",
+        "TransactionStatusEnum": "sales.models.Transaction.Status",
+        "CurrencyEnum": "sales.models.Currency",
+        "ExtensionJobStatusEnum": "reservations.models.ExtensionJob.Status",
     },
     # Documents the error answers every endpoint can give (401, 403, 404, 413, 429, ...).
     "POSTPROCESSING_HOOKS": [

@@ -5,6 +5,7 @@ from pos.errors import DomainError
 from reservations.models import (
     Alert,
     CleanupRun,
+    ExtensionJob,
     HoldAttempt,
     ReservationStatsSnapshot,
     ReservedTicket,
@@ -121,6 +122,14 @@ class CleanupRunAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "trigger", "status", "holds_expired", "transactions_expired",
                     "started_at", "finished_at"]
     list_filter = ["status", "trigger"]
+
+
+@admin.register(ExtensionJob)
+class ExtensionJobAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "job_id", "requested_by", "hours", "event_id", "status",
+                    "reservations", "tickets", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["requested_by"]
 
 
 @admin.register(ReservationStatsSnapshot)

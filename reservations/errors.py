@@ -98,3 +98,8 @@ class AlertNotFound(NotFound):
 
 class AlertResolved(Conflict):
     code = "alert_resolved"
+
+
+class ExtensionJobNotFound(NotFound):
+    code = "job_not_found"
+    default_message = "No such extension job."

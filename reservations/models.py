@@ -287,3 +287,36 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.message}"
+
+
+class ExtensionJob(models.Model):
+    """A bulk extension started from the API (`POST /api/reservations/extend/`): what was
+    asked, by whom, and what the Celery task did. `job_id` is also in the audit rows
+    (StatusChange note "job <id>: ...") of the reservations it extended."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    job_id = models.CharField(max_length=32, unique=True)
+    hours = models.PositiveIntegerField()
+    event_id = models.BigIntegerField(null=True, blank=True)
+    expiring_within = models.PositiveIntegerField(null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    reservations = models.PositiveIntegerField(default=0)
+    tickets = models.PositiveIntegerField(default=0)
+    replayed = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Extension job {self.job_id} ({self.status})"

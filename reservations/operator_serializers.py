@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from reservations.models import Alert
+from reservations.models import Alert, ExtensionJob
 from reservations.services import MAX_BULK_EXTENSION_HOURS
 
 MAX_ID = 2**63 - 1
@@ -88,3 +88,19 @@ class BulkExtensionResultSerializer(serializers.Serializer):
     replayed = serializers.BooleanField()
     reservations = serializers.IntegerField(help_text="reservations extended (or that would be)")
     tickets = serializers.IntegerField(help_text="held tickets moved with them")
+
+
+class ExtensionJobSerializer(serializers.ModelSerializer):
+    """A queued bulk extension and, once done, its counts."""
+
+    job = serializers.CharField(source="job_id")
+    event = serializers.IntegerField(source="event_id", allow_null=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                                allow_null=True)
+
+    class Meta:
+        model = ExtensionJob
+        fields = ["job", "status", "hours", "event", "expiring_within", "requested_by",
+                  "created_at", "started_at", "finished_at", "reservations", "tickets",
+                  "replayed", "error"]
+        read_only_fields = fields

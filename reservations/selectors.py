@@ -15,7 +15,7 @@ from reservations import cache as availability_cache
 from reservations.models import ReservedTicket
 from reservations.services import ga_claimed_by_zone
 from sales.models import Event, Seat, Transaction, Zone
-from tenants.roles import Role, has_role
+from tenants.permissions import acts_on_every_hold
 
 AVAILABLE, RESERVED, RESERVED_BY_ME, SOLD = "available", "reserved", "reserved_by_me", "sold"
 
@@ -113,9 +113,10 @@ def event_availability(
 
 
 def holds_visible_to(user: AbstractBaseUser) -> QuerySet[Transaction]:
-    """Transactions a user may act on as holds: a cashier's own; all for venue admins."""
+    """Transactions a user may act on as holds: a cashier's own; all for venue admins
+    (tenants.permissions.EVERY_HOLD; the services apply the same rule to a locked row)."""
     queryset = Transaction.objects.select_related("event")
-    if has_role(user, Role.VENUE_ADMIN):
+    if acts_on_every_hold(user):
         return queryset
     return queryset.filter(cashier=user)
 

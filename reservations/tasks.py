@@ -1,5 +1,5 @@
 """Celery tasks of the reservation jobs. They only call reservations.monitoring and
-reservations.services; no rule lives here.
+reservations.jobs (which calls reservations.services); no rule lives here.
 
 Tenant-aware (tenant-schemas-celery): a task runs in the schema it was sent from. The
 periodic ones are sent by beat from the public schema and loop over every tenant; a
@@ -16,7 +16,7 @@ from celery import shared_task
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, tenant_context
 
-from reservations import monitoring, services
+from reservations import jobs, monitoring
 from reservations.models import CleanupRun
 from tenants.selectors import venue_tenants
 
@@ -92,12 +92,14 @@ def refresh_alerts() -> dict[str, Any]:
 def extend_reservations(
     hours: int, event_id: int | None = None, expiring_within: int | None = None,
     dry_run: bool = False, actor_label: str = "task", job_id: str = "",
+    actor_id: int | None = None,
 ) -> dict[str, Any]:
     """The bulk extension, in the schema the task was sent from (never all tenants at
-    once: event ids are per tenant). A job id makes a redelivered task a no-op."""
+    once: event ids are per tenant). A job id makes a redelivered task a no-op; the
+    actor (a user id) is recorded in the audit trail; an API job's row gets the outcome."""
     if connection.schema_name == get_public_schema_name():
         raise ValueError("Send extend_reservations from a tenant schema.")
-    return services.extend_reservations(
+    return jobs.run_extension_job(
         hours=hours, event_id=event_id, expiring_within=expiring_within, dry_run=dry_run,
-        actor_label=actor_label, job_id=job_id,
+        actor_id=actor_id, actor_label=actor_label, job_id=job_id,
     )

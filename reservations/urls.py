@@ -17,4 +17,6 @@ urlpatterns = [
          operator_views.AlertAcknowledgeView.as_view(), name="alert-acknowledge"),
     path("reservations/extend/", operator_views.BulkExtensionView.as_view(),
          name="reservation-extend"),
+    path("reservations/extend/<slug:job_id>/", operator_views.ExtensionJobView.as_view(),
+         name="reservation-extend-job"),
 ]

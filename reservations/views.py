@@ -1,4 +1,6 @@
-"""Hold API: thin views over reservations.services and sales.services."""
+"""Hold API: thin views over reservations.services and sales.services. Who may call them
+is tenants.permissions.ROLE_MATRIX (the default permission class); whose holds a user
+acts on is reservations.selectors.holds_visible_to."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pos.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from reservations import services
+from pos.openapi import request_example, response_example
+from reservations import examples, services
 from reservations.errors import HoldNotFound
 from reservations.selectors import hold_items, holds_visible_to
 from reservations.serializers import (
@@ -23,30 +26,26 @@ from reservations.serializers import (
 )
 from sales import services as sales_services
 from sales.serializers import CheckoutResultSerializer
-from tenants.permissions import RoleMatrixPermission
 
 ERROR = OpenApiResponse(description="`{detail, code}` naming what was wrong")
 # The breakdown itself, at the top level (fiscal.taxes.TaxBreakdown.to_dict).
 QUOTE = OpenApiResponse(OpenApiTypes.OBJECT, description=(
     "Fiscal breakdown in Bs and in the sale currency: bases and IVA per rate, total, IGTF, "
     "amount due, paid, balance (negative: change to give)."))
-HOLD_EXAMPLE = OpenApiExample(
-    "Two seats and two general-admission places",
-    value={"event": 1, "seat_ids": [11, 12], "zones": [{"zone": 3, "quantity": 2}]},
-    request_only=True,
-)
+HOLD_EXAMPLE = request_example("Seats A1 and A2 and two general-admission places",
+                               examples.HOLD_REQUEST)
 CONFLICT_EXAMPLE = OpenApiExample(
     "Seats taken",
     value={"detail": "The following seats are not available: A1 (reserved), A2 (sold).",
            "code": "seats_unavailable",
-           "seats": [{"id": 11, "label": "A1", "reason": "reserved"},
-                     {"id": 12, "label": "A2", "reason": "sold"}],
+           "seats": [{"id": 1, "label": "A1", "reason": "reserved"},
+                     {"id": 2, "label": "A2", "reason": "sold"}],
            "zones": []},
     response_only=True, status_codes=["409"],
 )
 CHECKOUT_EXAMPLE = OpenApiExample(
     "Paid in dollars cash",
-    value={"payments": [{"method": "cash", "currency": "USD", "amount": "11.95"}],
+    value={"payments": [{"method": "cash", "currency": "USD", "amount": "60.00"}],
            "customer": {"name": "María Pérez", "tax_id": "V-12345678"}},
     request_only=True,
 )
@@ -57,17 +56,12 @@ def hold_response(tx, *, status_code: int = status.HTTP_200_OK) -> Response:
     return Response(data, status=status_code)
 
 
-class SellerPermissions:
-    """Holds and checkouts are for cashiers and venue admins (tenants.permissions)."""
-
-    permission_classes = [RoleMatrixPermission]
-
-
-class HoldListCreateView(SellerPermissions, APIView):
+class HoldListCreateView(APIView):
     @extend_schema(
         request=HoldCreateSerializer,
         responses={201: HoldSerializer, 400: ERROR, 409: ERROR, 503: ERROR},
-        examples=[HOLD_EXAMPLE, CONFLICT_EXAMPLE],
+        examples=[HOLD_EXAMPLE, response_example("Held for 10 minutes", examples.HOLD,
+                                                 status=201), CONFLICT_EXAMPLE],
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         summary="Hold seats and general-admission places",
         tags=["holds"],
@@ -87,8 +81,9 @@ class HoldListCreateView(SellerPermissions, APIView):
         return hold_response(tx, status_code=status.HTTP_201_CREATED)
 
 
-class HoldDetailView(SellerPermissions, APIView):
-    @extend_schema(responses={200: HoldSerializer, 404: ERROR}, tags=["holds"])
+class HoldDetailView(APIView):
+    @extend_schema(responses={200: HoldSerializer, 404: ERROR}, tags=["holds"],
+                   examples=[response_example("A live hold", examples.HOLD)])
     def get(self, request: Request, pk: int) -> Response:
         tx = holds_visible_to(request.user).filter(pk=pk).first()
         if tx is None:
@@ -96,16 +91,20 @@ class HoldDetailView(SellerPermissions, APIView):
         return hold_response(tx)
 
     @extend_schema(responses={200: HoldSerializer, 404: ERROR, 409: ERROR, 410: ERROR},
-                   summary="Release the whole hold", tags=["holds"])
+                   summary="Release the whole hold", tags=["holds"],
+                   examples=[response_example("Released", examples.HOLD_CANCELLED)])
     def delete(self, request: Request, pk: int) -> Response:
         return hold_response(services.release_hold(user=request.user, transaction_id=pk))
 
 
-class HoldReleaseView(SellerPermissions, APIView):
+class HoldReleaseView(APIView):
     @extend_schema(request=SeatIdsSerializer,
                    responses={200: HoldSerializer, 400: ERROR, 404: ERROR, 409: ERROR,
                               410: ERROR},
-                   summary="Release some seats of a hold", tags=["holds"])
+                   summary="Release some seats of a hold", tags=["holds"],
+                   examples=[request_example("Let A2 go", examples.RELEASE_REQUEST),
+                             response_example("A2 released, the rest still held",
+                                              examples.HOLD_AFTER_RELEASE)])
     def post(self, request: Request, pk: int) -> Response:
         serializer = SeatIdsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -114,9 +113,11 @@ class HoldReleaseView(SellerPermissions, APIView):
         return hold_response(tx)
 
 
-class HoldExtendView(SellerPermissions, APIView):
+class HoldExtendView(APIView):
     @extend_schema(request=None, responses={200: HoldSerializer, 409: ERROR, 410: ERROR},
-                   summary="Extend a hold once by the venue's hold minutes", tags=["holds"])
+                   summary="Extend a hold once by the venue's hold minutes", tags=["holds"],
+                   examples=[response_example("Ten more minutes, no extension left",
+                                              examples.HOLD_EXTENDED)])
     def post(self, request: Request, pk: int) -> Response:
         return hold_response(services.extend_hold(user=request.user, transaction_id=pk))
 
@@ -126,11 +127,14 @@ def payment_lines(payments: list[dict]) -> list[sales_services.PaymentLine]:
                                        amount=p["amount"]) for p in payments]
 
 
-class HoldQuoteView(SellerPermissions, APIView):
+class HoldQuoteView(APIView):
     @extend_schema(request=QuoteSerializer,
                    responses={200: QUOTE, 400: ERROR, 404: ERROR, 409: ERROR, 410: ERROR},
                    summary="Amount due with IVA and IGTF for given payments (changes nothing)",
-                   tags=["holds"])
+                   tags=["holds"],
+                   examples=[request_example("USD 50 cash", examples.QUOTE_REQUEST),
+                             response_example("IVA 16 %, IGTF 3 % on the dollars, in Bs",
+                                              examples.QUOTE)])
     def post(self, request: Request, pk: int) -> Response:
         serializer = QuoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -141,12 +145,13 @@ class HoldQuoteView(SellerPermissions, APIView):
         return Response(breakdown.to_dict())
 
 
-class HoldCheckoutView(SellerPermissions, APIView):
+class HoldCheckoutView(APIView):
     @extend_schema(
         request=CheckoutSerializer,
         responses={200: CheckoutResultSerializer, 400: ERROR, 404: ERROR, 409: ERROR,
                    410: ERROR},
-        examples=[CHECKOUT_EXAMPLE],
+        examples=[CHECKOUT_EXAMPLE, response_example("Completed: invoice and tickets",
+                                                     examples.CHECKOUT_RESULT)],
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         summary="Pay a hold: completed when paid in full, reserved when partly paid",
         tags=["holds"],

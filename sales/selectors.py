@@ -7,13 +7,14 @@ from django.db.models import Prefetch, QuerySet
 
 from reservations.models import ReservedTicket, StatusChange
 from sales.models import Ticket, Transaction
-from tenants.roles import Role, has_role
+from tenants.permissions import sees_every_sale
 
 
 def transactions_visible_to(user: AbstractBaseUser) -> QuerySet[Transaction]:
-    """Cashiers see their own sales; venue admins and operators see all."""
+    """Cashiers see their own sales; venue admins and operators see all
+    (tenants.permissions.EVERY_SALE)."""
     queryset = Transaction.objects.select_related("cashier")
-    if has_role(user, Role.VENUE_ADMIN, Role.OPERATOR):
+    if sees_every_sale(user):
         return queryset
     return queryset.filter(cashier=user)
 

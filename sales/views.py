@@ -1,8 +1,15 @@
-"""Catalogue, availability and transaction API: thin views over services and selectors."""
+"""Catalogue, availability and transaction API: thin views over services and selectors.
+Who may call what is tenants.permissions.ROLE_MATRIX (the default permission class)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
@@ -12,11 +19,12 @@ from rest_framework.views import APIView
 
 from pos.errors import DomainError
 from pos.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from pos.openapi import request_example, response_example, viewset_examples
 from reservations import services as reservation_services
 from reservations.selectors import event_availability
 from reservations.serializers import PaymentsSerializer, SeatIdsSerializer
-from reservations.views import ERROR, SellerPermissions, payment_lines
-from sales import services
+from reservations.views import ERROR, payment_lines
+from sales import examples, services
 from sales.models import Event, Seat, Transaction, Venue, Zone
 from sales.selectors import transaction_with_details, transactions_visible_to
 from sales.serializers import (
@@ -29,35 +37,35 @@ from sales.serializers import (
     VenueSerializer,
     ZoneSerializer,
 )
-from tenants.permissions import RoleMatrixPermission
-
-CATALOGUE_PERMISSIONS = [RoleMatrixPermission]
 
 
 @extend_schema(tags=["catalogue"])
+@extend_schema_view(**viewset_examples("Venue", examples.VENUE, create=examples.VENUE_REQUEST,
+                                       patch=examples.VENUE_PATCH))
 class VenueViewSet(viewsets.ModelViewSet):
     queryset = Venue.objects.all()
     serializer_class = VenueSerializer
-    permission_classes = CATALOGUE_PERMISSIONS
 
 
 @extend_schema(tags=["catalogue"])
+@extend_schema_view(**viewset_examples("Event", examples.EVENT, create=examples.EVENT_REQUEST,
+                                       patch=examples.EVENT_PATCH))
 class EventViewSet(viewsets.ModelViewSet):
     queryset = Event.objects.select_related("venue")
     serializer_class = EventSerializer
-    permission_classes = CATALOGUE_PERMISSIONS
 
     @extend_schema(
         parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER,
                                      required=False)],
-        responses={200: OpenApiResponse(description=(
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description=(
             "`{event, server_time, seats: [{id, label, zone, row, number, state}], "
             "zones: [{id, name, kind, capacity, price, available}]}`; state is available, "
             "reserved, reserved_by_me or sold")), 304: OpenApiResponse(description="unchanged")},
         summary="Seat map and general-admission counts, with ETag",
         tags=["availability"],
+        examples=[response_example("Seat map (first seats)", examples.AVAILABILITY)],
     )
-    @action(detail=True, methods=["get"], permission_classes=[RoleMatrixPermission])
+    @action(detail=True, methods=["get"])
     def availability(self, request: Request, pk: int) -> Response:
         return availability_response(request, event_id=pk)
 
@@ -75,9 +83,14 @@ def availability_response(request: Request, *, event_id: int) -> Response:
 
 
 @extend_schema(tags=["catalogue"])
+@extend_schema_view(
+    get=extend_schema(examples=[response_example("Zones of an event", examples.ZONE)]),
+    post=extend_schema(examples=[
+        request_example("General admission, 200 places at USD 10", examples.ZONE_REQUEST),
+        response_example("Zone created", examples.ZONE, status=201)]),
+)
 class EventZoneListCreateView(generics.ListCreateAPIView):
     serializer_class = ZoneSerializer
-    permission_classes = CATALOGUE_PERMISSIONS
     pagination_class = None
 
     def get_queryset(self):
@@ -92,23 +105,30 @@ class EventZoneListCreateView(generics.ListCreateAPIView):
 
 
 @extend_schema(tags=["catalogue"])
+@extend_schema_view(**viewset_examples(
+    "Zone", examples.ZONE, patch=examples.ZONE_PATCH,
+    create={k: v for k, v in examples.ZONE.items() if k not in ("id", "event")},
+    actions=("retrieve", "update", "partial_update", "destroy")))
 class ZoneViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
                   mixins.DestroyModelMixin, viewsets.GenericViewSet):
     queryset = Zone.objects.all()
     serializer_class = ZoneSerializer
-    permission_classes = CATALOGUE_PERMISSIONS
 
 
 class ZoneSeatsView(APIView):
-    permission_classes = CATALOGUE_PERMISSIONS
 
-    @extend_schema(responses={200: SeatSerializer(many=True)}, tags=["catalogue"])
+    @extend_schema(responses={200: SeatSerializer(many=True)}, tags=["catalogue"],
+                   examples=[response_example("Seats of a zone", examples.SEAT)])
     def get(self, request: Request, pk: int) -> Response:
         zone = get_object_or_404(Zone, pk=pk)
         return Response(SeatSerializer(Seat.objects.filter(zone=zone), many=True).data)
 
     @extend_schema(request=SeatRowsSerializer, responses={201: SeatSerializer(many=True)},
-                   summary="Create seats by rows (e.g. rows A-T × 30 seats)", tags=["catalogue"])
+                   summary="Create seats by rows (e.g. rows A-T × 30 seats)", tags=["catalogue"],
+                   examples=[request_example("Rows A and B, two seats each",
+                                             examples.SEAT_ROWS_REQUEST),
+                             response_example("Seats created (A1, A2, ...)", examples.SEAT,
+                                              status=201)])
     def post(self, request: Request, pk: int) -> Response:
         zone = get_object_or_404(Zone, pk=pk)
         serializer = SeatRowsSerializer(data=request.data)
@@ -122,8 +142,13 @@ class ZoneSeatsView(APIView):
 
 
 @extend_schema(tags=["transactions"])
+@extend_schema_view(
+    list=extend_schema(examples=[response_example("Sales, newest first",
+                                                  examples.TRANSACTION_LIST_ITEM)]),
+    retrieve=extend_schema(examples=[response_example("A sale with its audit trail",
+                                                      examples.TRANSACTION)]),
+)
 class TransactionViewSet(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [RoleMatrixPermission]
     queryset = Transaction.objects.none()  # for the schema (integer ids); see get_queryset
 
     def get_queryset(self):
@@ -136,13 +161,16 @@ class TransactionViewSet(viewsets.ReadOnlyModelViewSet):
         return TransactionSerializer if self.action == "retrieve" else TransactionListSerializer
 
 
-class TransactionPaymentsView(SellerPermissions, APIView):
+class TransactionPaymentsView(APIView):
     @extend_schema(request=PaymentsSerializer,
                    responses={200: CheckoutResultSerializer, 400: ERROR, 404: ERROR,
                               409: ERROR, 410: ERROR},
                    parameters=[IDEMPOTENCY_KEY_PARAMETER],
                    summary="Add a payment to a reserved (partially paid) transaction",
-                   tags=["transactions"])
+                   tags=["transactions"],
+                   examples=[request_example("USD 10 by debit card", examples.PAYMENTS_REQUEST),
+                             response_example("Still reserved: a balance remains",
+                                              examples.PAYMENT_RESULT)])
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
         serializer = PaymentsSerializer(data=request.data)
@@ -159,10 +187,13 @@ class TransactionPaymentsView(SellerPermissions, APIView):
 
 
 @extend_schema(tags=["pos-page"], request=SeatIdsSerializer,
-               responses={200: OpenApiResponse(description="`{success, expires_at, hold}`"),
+               responses={200: OpenApiResponse(OpenApiTypes.OBJECT,
+                                               description="`{success, expires_at, hold}`"),
                           409: OpenApiResponse(description="`{success: false, error}`")},
-               summary="Hold seats (seed endpoint): the event is the seats' event")
-class SeatReserveView(SellerPermissions, APIView):
+               summary="Hold seats (seed endpoint): the event is the seats' event",
+               examples=[request_example("Seat D1", examples.SEAT_RESERVE_REQUEST),
+                         response_example("Held", examples.SEAT_RESERVE)])
+class SeatReserveView(APIView):
     def post(self, request: Request) -> Response:
         serializer = SeatIdsSerializer(data=request.data)
         if not serializer.is_valid():
@@ -196,13 +227,14 @@ def _first_error(errors) -> str:
 
 
 class SeatAvailabilityView(APIView):
-    permission_classes = [RoleMatrixPermission]
 
     @extend_schema(
         parameters=[OpenApiParameter("event", int, required=True)],
-        responses={200: OpenApiResponse(description="as /api/events/{id}/availability/"),
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT,
+                                        description="as /api/events/{id}/availability/"),
                    404: OpenApiResponse(description="no such event")},
         summary="Seat availability (seed endpoint)", tags=["pos-page"],
+        examples=[response_example("Seat map (first seats)", examples.AVAILABILITY)],
     )
     def get(self, request: Request) -> Response:
         serializer = EventQuerySerializer(data=request.query_params)

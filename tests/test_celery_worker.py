@@ -160,3 +160,58 @@ def test_beat_dispatcher_on_the_worker_queues_each_tenant_in_its_schema(worker, 
         assert done == {"alpha": 1, "beta": 1}
         for schema in ("alpha", "beta"):
             assert _state(schema, committed[schema])["stale"] == EXPIRED
+
+
+def test_worker_runs_an_extension_job_started_from_the_api(worker, tenants, monkeypatch,
+                                                           django_db_blocker):
+    """POST /api/reservations/extend/ on alpha's host queues the task; the worker runs it
+    in alpha's schema and the job reads done with its counts; beta is untouched."""
+    from reservations import tasks
+    from reservations.models import ExtensionJob, StatusChange
+    from tests.conftest import api_client
+
+    send = tasks.extend_reservations.apply_async
+    monkeypatch.setattr(tasks.extend_reservations, "apply_async",
+                        lambda *args, **kwargs: send(*args, queue=worker, **kwargs))
+    made: dict[str, dict[str, int]] = {}
+    with django_db_blocker.unblock():
+        try:
+            deadlines = {}
+            for schema in ("alpha", "beta"):
+                made[schema] = _committed_holds(schema)
+                with schema_context(schema):  # a partial-payment reservation, without papers
+                    deadline = timezone.now().replace(microsecond=0) + timedelta(hours=5)
+                    Transaction.objects.filter(pk=made[schema]["live"]).update(
+                        status=Transaction.Status.RESERVED, payment_deadline=deadline)
+                    ReservedTicket.objects.filter(transaction_id=made[schema]["live"]).update(
+                        reserved_until=deadline)
+                    deadlines[schema] = deadline
+            connection.set_schema_to_public()
+            operator = api_client(tenants["alpha"], "operator")
+            started = operator.post("/api/reservations/extend/", {"hours": 24},
+                                    format="json")
+            assert started.status_code == 202, started.content
+            job = started.json()["job"]
+            deadline = time.monotonic() + WAIT
+            while time.monotonic() < deadline:
+                answer = operator.get(f"/api/reservations/extend/{job}/").json()
+                if answer["status"] in ("done", "failed"):
+                    break
+                time.sleep(0.2)  # waiting for another process, not for time to pass
+            assert (answer["status"], answer["reservations"], answer["tickets"]) == (
+                "done", 1, 1), answer
+            with schema_context("alpha"):
+                tx = Transaction.objects.get(pk=made["alpha"]["live"])
+                assert tx.payment_deadline == deadlines["alpha"] + timedelta(hours=24)
+                audit = StatusChange.objects.get(transaction=tx, reason="bulk_extension")
+                assert audit.actor.username == "operator" and job in audit.note
+            with schema_context("beta"):
+                untouched = Transaction.objects.get(pk=made["beta"]["live"])
+                assert untouched.payment_deadline == deadlines["beta"]
+                assert not ExtensionJob.objects.exists()
+        finally:
+            for schema, rows in made.items():
+                _delete(schema, rows)
+                with schema_context(schema):
+                    ExtensionJob.objects.all().delete()
+            connection.set_schema_to_public()

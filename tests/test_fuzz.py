@@ -73,6 +73,18 @@ class FuzzRun:
     timing: dict[str, float] = field(default_factory=dict)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _jobs_run_in_process() -> Iterator[None]:
+    """A fuzzed POST may start a real job (bulk extension): run it in the request instead
+    of leaving messages on a queue that no worker of this run listens to."""
+    from pos.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 @pytest.fixture(scope="module")
 def fuzz_tenant(tenants, django_db_blocker) -> Iterator[tuple[Tenant, dict, dict]]:
     """A tenant of its own (the run commits), with staff, tokens and some data: an event

@@ -48,6 +48,31 @@ def test_every_endpoint_is_in_the_role_matrix():
         problems)
 
 
+def test_the_role_matrix_is_the_only_role_check_of_every_endpoint():
+    """No API view sets permission classes of its own (they would decide instead of the
+    table, or on top of it); every web page the table does not open to anyone goes
+    through `role_matrix_page`. So the cells below test the table, not a view's rule."""
+    problems = []
+    for endpoint in ENDPOINTS:
+        callback = endpoint.pattern.callback
+        view_class = getattr(callback, "cls", None)
+        if view_class is not None:  # Django REST framework
+            own = (getattr(callback, "initkwargs", {}) or {}).get("permission_classes")
+            classes = own or view_class.permission_classes
+            if list(classes) != [RoleMatrixPermission]:
+                problems.append(f"{endpoint.view_name}: permission_classes {classes}")
+            for name in dir(view_class):
+                extra = getattr(getattr(view_class, name, None), "kwargs", None)
+                if isinstance(extra, dict) and "permission_classes" in extra:
+                    problems.append(f"{endpoint.view_name}: @action {name} sets its own")
+            continue
+        opened = all(ANONYMOUS in audience
+                     for audience in ROLE_MATRIX.get(endpoint.view_name or "", {}).values())
+        if not opened and not getattr(callback, "role_matrix_enforced", False):
+            problems.append(f"{endpoint.view_name}: a web page without role_matrix_page")
+    assert not problems, "\n".join(problems)
+
+
 def _cells():
     for endpoint in ENDPOINTS:
         for method in sorted(ROLE_MATRIX.get(endpoint.view_name or "", {})):

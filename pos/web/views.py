@@ -12,19 +12,17 @@ from functools import wraps
 import segno
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse_lazy
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from fiscal.selectors import tickets_visible_to
 from pos.web.messages import page_messages, payment_methods
-from sales.models import Ticket
-from sales.selectors import transactions_visible_to
-from tenants.roles import Role, has_role
+from tenants.permissions import may_call, role_matrix_page
 
 LOGIN_URL = reverse_lazy("pos-login")
 
@@ -66,32 +64,29 @@ pos_logout = PosLogoutView.as_view()
 
 @never_cache
 @tenant_language
-@login_required(login_url=LOGIN_URL)
+@role_matrix_page(forbidden_message=_("Only venue staff may use the point of sale."))
 @require_GET
 def pos_page(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if not has_role(user, *Role):
-        return HttpResponseForbidden(_("Only venue staff may use the point of sale."))
+    # Selling buttons follow the table: whoever may create a hold.
+    can_sell = may_call(request.user, "holds", "POST")
     context = {
-        "can_sell": has_role(user, Role.CASHIER, Role.VENUE_ADMIN),
+        "can_sell": can_sell,
         "page_config": {
             "messages": page_messages(),
             "paymentMethods": payment_methods(),
             "language": request.LANGUAGE_CODE,
-            "canSell": has_role(user, Role.CASHIER, Role.VENUE_ADMIN),
+            "canSell": can_sell,
             "pollMs": 2000,
         },
     }
     return render(request, "pos/page.html", context)
 
 
-@login_required(login_url=LOGIN_URL)
+@role_matrix_page()
 @require_GET
 def ticket_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """The ticket's code as a QR image, for tickets of sales the user may see."""
-    ticket = get_object_or_404(
-        Ticket.objects.filter(transaction__in=transactions_visible_to(request.user)), pk=pk
-    )
+    ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
     buffer = io.BytesIO()
     segno.make(ticket.code, error="m").save(buffer, kind="svg", scale=4, border=2,
                                             title=ticket.code)
