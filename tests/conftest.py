@@ -109,6 +109,18 @@ def _fresh_login_throttles() -> Iterator[None]:
     yield
 
 
+@pytest.fixture
+def cashier(alpha: TenantFixture) -> APIClient:
+    """alpha's cashier, signed in with a real token."""
+    return api_client(alpha, "cashier")
+
+
+@pytest.fixture
+def cashier2(alpha: TenantFixture) -> APIClient:
+    """A second cashier of alpha: "another terminal"."""
+    return api_client(alpha, "cashier2")
+
+
 def token_for(tenant: TenantFixture, username: str) -> str:
     with schema_context(tenant.schema):
         from django.contrib.auth import get_user_model

@@ -27,11 +27,6 @@ def setup(alpha):
         return make_event(rows="A", seats_per_row=5)
 
 
-@pytest.fixture
-def cashier(alpha):
-    return api_client(alpha, "cashier")
-
-
 def history(client, tx_id) -> list[tuple]:
     body = client.get(f"/api/transactions/{tx_id}/").json()
     return [(h["subject"], h["from_status"], h["to_status"], h["reason"], h["actor"])

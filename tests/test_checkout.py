@@ -23,11 +23,6 @@ def setup(alpha):
         return make_event(rows="AB", seats_per_row=5, price="10.00", ga_capacity=5)
 
 
-@pytest.fixture
-def cashier(alpha):
-    return api_client(alpha, "cashier")
-
-
 def hold(client, setup, *labels, zones=None):
     body = {"event": setup.event.pk, "seat_ids": setup.ids(*labels), "zones": zones or []}
     response = client.post("/api/holds/", body, format="json")

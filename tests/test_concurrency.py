@@ -6,13 +6,11 @@ their own, `race`, and each builds its own event."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django_tenants.utils import tenant_context
 
 from pos.errors import DomainError
@@ -21,6 +19,7 @@ from reservations.models import ReservedTicket
 from tenants.models import Tenant
 from tenants.roles import Role
 from tenants.services import create_staff_user, create_tenant
+from tests import parallel
 from tests.builders import make_event, user
 from tests.conftest import PASSWORD
 
@@ -48,22 +47,8 @@ def in_race(race, django_db_blocker) -> Iterator[Tenant]:
 
 
 def run_parallel(tenant: Tenant, calls: list[Callable[[], object]]) -> list[object]:
-    """Run each call in its own thread and connection, all released at once. Returns the
-    result or the DomainError of each call, in order."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], object]) -> object:
-        try:
-            with tenant_context(tenant):
-                barrier.wait(timeout=30)
-                return call()
-        except DomainError as exc:
-            return exc
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
+    """The result, or the DomainError, of each call run at the same instant."""
+    return parallel.run_parallel(calls, tenant=tenant, catch=DomainError)
 
 
 def live_claims_per_seat(event) -> dict[int, int]:

@@ -36,16 +36,6 @@ def setup(alpha):
         return make_event(rows="ABC", seats_per_row=10, ga_capacity=10)
 
 
-@pytest.fixture
-def cashier(alpha):
-    return api_client(alpha, "cashier")
-
-
-@pytest.fixture
-def cashier2(alpha):
-    return api_client(alpha, "cashier2")
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

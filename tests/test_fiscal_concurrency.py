@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -23,6 +22,7 @@ from sales.services import PaymentLine
 from tenants.models import Tenant
 from tenants.roles import Role
 from tenants.services import create_staff_user, create_tenant
+from tests import parallel
 from tests.builders import make_event, set_rate, user
 from tests.conftest import PASSWORD
 
@@ -56,22 +56,8 @@ def in_fiscal_race(fiscal_race, django_db_blocker) -> Iterator[Tenant]:
 
 
 def run_parallel(tenant: Tenant, calls: list[Callable[[], object]]) -> list[object]:
-    """Each call in its own thread and connection, all released at once; the result or
-    the exception of each call, in order."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], object]) -> object:
-        try:
-            with tenant_context(tenant):
-                barrier.wait(timeout=30)
-                return call()
-        except Exception as exc:
-            return exc
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
+    """The result, or the exception, of each call run at the same instant."""
+    return parallel.run_parallel(calls, tenant=tenant, catch=Exception)
 
 
 def next_invoice_number() -> int:

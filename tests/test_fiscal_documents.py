@@ -37,11 +37,6 @@ def setup(alpha):
 
 
 @pytest.fixture
-def cashier(alpha):
-    return api_client(alpha, "cashier")
-
-
-@pytest.fixture
 def admin(alpha):
     return api_client(alpha, "admin")
 

@@ -24,16 +24,6 @@ def setup(alpha):
         return make_event(rows="ABC", seats_per_row=10, ga_capacity=10)
 
 
-@pytest.fixture
-def cashier(alpha):
-    return api_client(alpha, "cashier")
-
-
-@pytest.fixture
-def cashier2(alpha):
-    return api_client(alpha, "cashier2")
-
-
 def hold(client, setup, *labels, zones=None):
     body = {"event": setup.event.pk, "seat_ids": setup.ids(*labels)}
     if zones:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 
 import pytest
 import time_machine
@@ -21,6 +21,7 @@ from sales.models import IdempotencyKey, Payment, Ticket, Transaction
 from tenants.models import Tenant
 from tenants.roles import Role
 from tenants.services import create_staff_user, create_tenant
+from tests import parallel
 from tests.builders import make_event, set_rate
 from tests.conftest import PASSWORD, api_client, token_for
 
@@ -33,11 +34,6 @@ def setup(alpha):
     with tenant_context(alpha.tenant):
         set_rate()
         return make_event(rows="AB", seats_per_row=5)
-
-
-@pytest.fixture
-def cashier(alpha):
-    return api_client(alpha, "cashier")
 
 
 def post(client, path, body, key):
@@ -226,21 +222,15 @@ def idem_client(tenant: Tenant) -> APIClient:
 
 def post_in_parallel(tenant: Tenant, path: str, body: dict, keys: list[str | None]):
     """One request per key, each in its own thread and connection, released together."""
-    barrier = threading.Barrier(len(keys))
     token = idem_client(tenant)._credentials["HTTP_AUTHORIZATION"]
 
-    def run(key):
-        try:
-            client = APIClient(HTTP_HOST="idem.localhost", HTTP_AUTHORIZATION=token)
-            headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
-            barrier.wait(timeout=30)
-            response = client.post(path, body, format="json", **headers)
-            return response.status_code, response.json()
-        finally:
-            connections.close_all()
+    def send(key: str | None):
+        client = APIClient(HTTP_HOST="idem.localhost", HTTP_AUTHORIZATION=token)
+        headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+        response = client.post(path, body, format="json", **headers)
+        return response.status_code, response.json()
 
-    with ThreadPoolExecutor(max_workers=len(keys)) as pool:
-        return list(pool.map(run, keys))
+    return parallel.run_parallel([partial(send, key) for key in keys])
 
 
 def test_ten_simultaneous_checkouts_with_one_key_make_one_sale(in_idem):
