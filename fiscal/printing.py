@@ -10,6 +10,7 @@ from typing import Any
 
 import segno
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from fiscal.models import DocumentKind, FiscalDocument
 from fiscal.selectors import FISCAL_TZ, LEGAL_CURRENCY
@@ -42,7 +43,12 @@ def _percent(value: str) -> str:
 
 
 def _method_label(method: str) -> str:
-    return PaymentMethod(method).label if method in PaymentMethod.values else method
+    """The payment method as printed: fiscal documents are in Spanish whatever the
+    cashier's language (the labels' translations are in pos/locale)."""
+    if method not in PaymentMethod.values:
+        return method
+    with translation.override("es"):
+        return translation.gettext(PaymentMethod(method).label)
 
 
 def qr_svg_data_uri(text: str) -> str:

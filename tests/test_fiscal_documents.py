@@ -403,7 +403,7 @@ def test_invoice_pdf_is_rendered_from_the_80mm_template(cashier, setup):
     assert html["Content-Type"].startswith("text/html")
     text = html.content.decode()
     for expected in (doc["number"], doc["control_number"], RIF, "1,194.80", "34.80",
-                     "María Pérez", "100.0000", "Vuelto", "0.20"):
+                     "María Pérez", "100.0000", "Vuelto", "0.20", "Efectivo 11.95 USD"):
         assert expected in text, expected
 
     response = cashier.get(f"/api/fiscal/documents/{doc['id']}/pdf/")
