@@ -47,6 +47,23 @@ def test_one_username_is_throttled_whatever_the_address(alpha):
                  REMOTE_ADDR="10.0.1.3").status_code == 200
 
 
+def test_the_pos_page_log_in_form_shares_the_username_limit(alpha):
+    from django.test import Client
+
+    form = Client(HTTP_HOST=alpha.host)
+    for i in range(10):
+        page = form.post("/pos/login/", {"username": "cashier", "password": "wrong"},
+                         REMOTE_ADDR=f"10.0.2.{i + 1}")
+        assert page.status_code == 200  # the form again, with "wrong password"
+    refused = form.post("/pos/login/", {"username": "cashier", "password": PASSWORD},
+                        REMOTE_ADDR="10.0.3.1")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "Demasiados intentos" in refused.content.decode()
+    # The API's token log-in counts the same attempts.
+    assert login(api_client(alpha), password=PASSWORD, REMOTE_ADDR="10.0.3.2").status_code == 429
+
+
 def test_a_forged_forwarded_for_header_does_not_reset_the_address_counter(alpha):
     client = api_client(alpha)
     for i in range(20):

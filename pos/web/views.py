@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from fiscal.selectors import tickets_visible_to
 from pos.web.messages import page_messages, payment_methods
 from tenants.permissions import may_call, role_matrix_page
+from tenants.throttles import login_throttled
 
 LOGIN_URL = reverse_lazy("pos-login")
 
@@ -52,6 +53,20 @@ class PosLoginView(auth_views.LoginView):
     template_name = "pos/login.html"
     redirect_authenticated_user = True
     next_page = reverse_lazy("pos-page")
+
+    def post(self, request, *args, **kwargs):
+        # The same per-address and per-username limits as the API's token log-in.
+        wait = login_throttled(request, self)
+        if wait is not None:
+            message = _("Too many log-in attempts. Try again in {seconds} s.")
+            context = self.get_context_data(
+                form=self.get_form_class()(request=request),  # unbound: no password check
+                throttled=message.format(seconds=int(wait) + 1),
+            )
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(int(wait) + 1)
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 class PosLogoutView(auth_views.LogoutView):
