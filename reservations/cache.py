@@ -17,11 +17,11 @@ from django.db import connection
 SNAPSHOT_TTL_SECONDS = 300
 
 
-def _version_key(event_id: int) -> str:
+def _version_key(event_id: int | str) -> str:
     return f"avail:{connection.schema_name}:{event_id}:version"
 
 
-def _snapshot_key(event_id: int, version: str) -> str:
+def _snapshot_key(event_id: int | str, version: str) -> str:
     return f"avail:{connection.schema_name}:{event_id}:{version}"
 
 
@@ -35,11 +35,16 @@ def current_version(event_id: int) -> str | None:
     return version
 
 
+def peek_version(event_id: int | str) -> str | None:
+    """The event's version token if it has one (never creates it)."""
+    return cache.get(_version_key(event_id))
+
+
 def get_snapshot(event_id: int, version: str) -> dict[str, Any] | None:
     return cache.get(_snapshot_key(event_id, version))
 
 
-def get_meta(event_id: int, version: str) -> dict[str, Any] | None:
+def get_meta(event_id: int | str, version: str) -> dict[str, Any] | None:
     """The small part of a snapshot (its expiry and stamp): enough to answer a 304."""
     return cache.get(_snapshot_key(event_id, version) + ":meta")
 

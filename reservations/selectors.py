@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,56 +61,110 @@ def _compute_snapshot(event: Event, now: datetime) -> dict[str, Any]:
     }
 
 
+def _render(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot as the JSON tail of the response body (`"seats":[...],"zones":[...]}`),
+    with every held seat `reserved`, and for each holder the offsets of their seats'
+    state: a request splices `reserved_by_me` in there instead of building 20,000 dicts
+    and serialising 1.7 MB for every caller. ASCII-only, so offsets are byte offsets."""
+    parts = [b'"seats":[']
+    size = len(parts[0])
+    mine: dict[int, list[int]] = {}
+    for index, (seat_id, label, zone_id, row, number, state, holder) in enumerate(
+            snapshot["seats"]):
+        # Formatted by hand (a dict per seat through json.dumps is twice as slow); the
+        # state comes last, so its offset is fixed from the end of the piece.
+        piece = _SEAT % (b"," if index else b"", seat_id, _json(label), zone_id, _json(row),
+                         number, state.encode())
+        if state == RESERVED and holder is not None:
+            mine.setdefault(holder, []).append(size + len(piece) - len(_RESERVED_TAIL))
+        parts.append(piece)
+        size += len(piece)
+    parts.append(b'],"zones":' + json.dumps(snapshot["zones"], separators=(",", ":")).encode()
+                 + b"}")
+    return {"tail": b"".join(parts), "mine": mine, "valid_until": snapshot["valid_until"]}
+
+
+_RESERVED_TAIL = b'reserved"}'
+_SEAT = b'%s{"id":%d,"label":%s,"zone":%d,"row":%s,"number":%d,"state":"%s"}'
+
+
+def _json(text: str) -> bytes:
+    return json.dumps(text).encode()  # ASCII: non-ASCII characters are escaped
+
+
+def _body(event_id: int, now: datetime, rendered: dict[str, Any], user_id: int | None) -> bytes:
+    """The response body for one caller: their own held seats become `reserved_by_me`."""
+    tail = rendered["tail"]
+    chunks = [b'{"event":%d,"server_time":%s,' % (event_id, json.dumps(now.isoformat()).encode())]
+    start = 0
+    for offset in rendered["mine"].get(user_id, ()):
+        chunks += [tail[start:offset], RESERVED_BY_ME.encode()]
+        start = offset + len(RESERVED)
+    chunks.append(tail[start:])
+    return b"".join(chunks)
+
+
 def _still_valid(valid_until: str | None, now: datetime) -> bool:
     return valid_until is None or now < parse_datetime(valid_until)
+
+
+def _etag(version: str, stamp: int, user: AbstractBaseUser) -> str:
+    return f'"{version}.{stamp}.{user.pk}"'
+
+
+def availability_not_modified(
+    *, event_id: int | str, user: AbstractBaseUser, if_none_match: str | None,
+    now: datetime | None = None,
+) -> str | None:
+    """The ETag to answer 304 with when the caller's copy is still current, else None.
+
+    Decided from Redis alone, before any database read: a matching ETag names a snapshot
+    that was built for this event under its current version. Never creates a version, so
+    an id that is no event leaves no key behind."""
+    if not if_none_match:
+        return None
+    now = now or timezone.now()
+    version = availability_cache.peek_version(event_id)
+    meta = availability_cache.get_meta(event_id, version) if version else None
+    if not meta or not _still_valid(meta["valid_until"], now):
+        return None
+    etag = _etag(version, meta["stamp"], user)
+    return etag if etag in {tag.strip() for tag in if_none_match.split(",")} else None
 
 
 @dataclass(frozen=True)
 class Availability:
     etag: str | None
-    not_modified: bool
-    body: dict[str, Any] | None
+    body: bytes  # JSON, ready to send
 
 
 def event_availability(
-    *, event: Event, user: AbstractBaseUser, if_none_match: str | None = None,
-    now: datetime | None = None,
+    *, event: Event, user: AbstractBaseUser, now: datetime | None = None
 ) -> Availability:
-    """The seat map of an event as `user` sees it, with an ETag for cheap polling.
+    """The seat map of an event as `user` sees it, with an ETag for cheap polling
+    (`availability_not_modified` answers the 304s).
 
-    Served from the Redis snapshot when there is one for the current version; computed
-    from PostgreSQL otherwise (always so when Redis is down, which only costs time)."""
+    Served from the Redis snapshot (kept as rendered JSON) when there is one for the
+    current version; computed from PostgreSQL otherwise (always so when Redis is down,
+    which only costs time)."""
     now = now or timezone.now()
     version = availability_cache.current_version(event.pk)
     meta = availability_cache.get_meta(event.pk, version) if version else None
     if meta and _still_valid(meta["valid_until"], now):
-        etag = f'"{version}.{meta["stamp"]}.{user.pk}"'
-        if if_none_match and etag in {tag.strip() for tag in if_none_match.split(",")}:
-            return Availability(etag=etag, not_modified=True, body=None)
-        snapshot = availability_cache.get_snapshot(event.pk, version)
+        rendered = availability_cache.get_snapshot(event.pk, version)
     else:
-        snapshot = None
-    if snapshot is None or not _still_valid(snapshot["valid_until"], now):
-        snapshot = _compute_snapshot(event, now)
+        rendered = None
+    if rendered is None or not _still_valid(rendered["valid_until"], now):
+        rendered = _render(_compute_snapshot(event, now))
         if version:
             stamp = int(now.timestamp() * 1000)
-            snapshot["stamp"] = stamp
+            rendered["stamp"] = stamp
             availability_cache.store_snapshot_and_meta(
-                event.pk, version, snapshot,
-                {"valid_until": snapshot["valid_until"], "stamp": stamp},
+                event.pk, version, rendered,
+                {"valid_until": rendered["valid_until"], "stamp": stamp},
             )
-    etag = f'"{version}.{snapshot["stamp"]}.{user.pk}"' if version else None
-    body = {
-        "event": event.pk,
-        "server_time": now.isoformat(),
-        "seats": [
-            {"id": seat_id, "label": label, "zone": zone_id, "row": row, "number": number,
-             "state": RESERVED_BY_ME if state == RESERVED and holder == user.pk else state}
-            for seat_id, label, zone_id, row, number, state, holder in snapshot["seats"]
-        ],
-        "zones": snapshot["zones"],
-    }
-    return Availability(etag=etag, not_modified=False, body=body)
+    etag = _etag(version, rendered["stamp"], user) if version else None
+    return Availability(etag=etag, body=_body(event.pk, now, rendered, user.pk))
 
 
 def holds_visible_to(user: AbstractBaseUser) -> QuerySet[Transaction]:

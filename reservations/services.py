@@ -17,7 +17,7 @@ from functools import partial
 import structlog
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
 from reservations import cache as availability_cache
@@ -47,8 +47,9 @@ from reservations.models import HoldAttempt, ReservedTicket, StatusChange
 from reservations.transitions import (
     record_created,
     transition_reserved_tickets,
+    transition_reserved_tickets_where,
     transition_transaction,
-    transition_transactions,
+    transition_transactions_where,
 )
 from sales.models import Event, Seat, Transaction, Zone
 from tenants.models import Tenant, TenantSettings
@@ -122,27 +123,30 @@ class ExpiryResult:
 
 
 def _expire_stale(
-    tickets: Iterable[ReservedTicket], *, reason: str, now: datetime
+    stale: QuerySet[ReservedTicket], *, reason: str, now: datetime
 ) -> ExpiryResult:
-    """Record EXPIRED on holds past their time, and on the transactions left with no live
-    hold. The result names the events whose availability changed."""
-    expired = transition_reserved_tickets(tickets, to=ReservedTicket.Status.EXPIRED,
-                                          reason=reason, now=now)
-    result = ExpiryResult(holds=len(expired), events={t.event_id for t in expired})
+    """Record EXPIRED on the holds `stale` selects (past their time; it may lock and
+    limit), and on the transactions left with no live hold, set-based: two statements
+    whatever the count. The result names the events whose availability changed."""
+    expired = transition_reserved_tickets_where(
+        stale.values("id"), from_status=ReservedTicket.Status.ACTIVE,
+        to=ReservedTicket.Status.EXPIRED, reason=reason, now=now)
+    result = ExpiryResult(holds=len(expired), events={event_id for _, _, event_id in expired})
     if not expired:
         return result
+    ending_statuses = [Transaction.Status.PENDING, Transaction.Status.RESERVED]
     ending = (
         Transaction.objects.filter(
-            id__in={t.transaction_id for t in expired},
-            status__in=[Transaction.Status.PENDING, Transaction.Status.RESERVED],
+            id__in={tx_id for _, tx_id, _ in expired}, status__in=ending_statuses,
         )
         .exclude(reserved_tickets__status=ACTIVE)
         .order_by("id")
         .select_for_update(of=("self",))
+        .values("id", "status")
     )
-    # In bulk: the cleanup job ends up to a batch's worth of transactions here.
-    result.transactions = len(transition_transactions(ending, to=Transaction.Status.EXPIRED,
-                                                      reason=reason, now=now))
+    result.transactions = transition_transactions_where(
+        ending, from_statuses=ending_statuses, to=Transaction.Status.EXPIRED, reason=reason,
+        now=now)
     return result
 
 
@@ -153,6 +157,11 @@ def _on_commit_invalidate(event_ids: set[int]) -> None:
     if event_ids:
         availability_cache.invalidate_events(set(event_ids))
         transaction.on_commit(partial(availability_cache.invalidate_events, set(event_ids)))
+
+
+def invalidate_availability(event_ids: set[int]) -> None:
+    """For writes made elsewhere that change what availability shows (deleting an event)."""
+    _on_commit_invalidate(event_ids)
 
 
 def hold_seats(
@@ -467,7 +476,7 @@ def expire_stale_holds(
     total = ExpiryResult()
     while True:
         with transaction.atomic():
-            batch = list(
+            batch = (
                 ReservedTicket.objects.stale(now)
                 .order_by("id")
                 .select_for_update(skip_locked=True)[:batch_size]
@@ -476,7 +485,7 @@ def expire_stale_holds(
             _on_commit_invalidate(result.events)
         total.holds += result.holds
         total.transactions += result.transactions
-        if len(batch) < batch_size:
+        if result.holds < batch_size:
             break
     logger.info("holds.expired", holds=total.holds, transactions=total.transactions)
     return {"holds_expired": total.holds, "transactions_expired": total.transactions}

@@ -3,11 +3,13 @@ nowhere else. Every change writes an audit row saying who, when, from, to and wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from reservations.errors import IllegalTransition
@@ -120,45 +122,75 @@ def record_created(
     StatusChange.objects.bulk_create(rows)
 
 
-def transition_transactions(
-    transactions: Iterable[Transaction],
-    *,
-    to: str,
-    reason: str = Reason.USER,
-    actor: AbstractBaseUser | None = None,
-    note: str = "",
-    now: datetime | None = None,
-) -> list[Transaction]:
-    """`transition_transaction` for many locked transactions at once, in two statements
-    (the expiry job ends thousands). Only for changes of status alone: a completion also
-    sets `completed_at` and goes through `transition_transaction`."""
+# --- Set-based transitions: the expiry job ends tens of thousands of rows -------------
+
+
+def _audit_columns() -> str:
+    return ", ".join(
+        StatusChange._meta.get_field(name).column
+        for name in ("subject", "subject_id", "transaction", "from_status", "to_status",
+                     "reason", "actor", "note", "created_at")
+    )
+
+
+def transition_reserved_tickets_where(
+    ids: QuerySet, *, from_status: str, to: str, reason: str = Reason.USER,
+    actor: AbstractBaseUser | None = None, note: str = "", now: datetime | None = None,
+) -> list[tuple[int, int, int]]:
+    """`transition_reserved_tickets` for the holds whose ids `ids` (a one-column queryset,
+    which may lock and limit) selects and which are still `from_status`: the UPDATE and
+    the audit rows in one statement, no rows loaded. Returns (id, transaction_id,
+    event_id) of the rows really changed."""
+    _check(ReservedTicket.TRANSITIONS, "Hold items", from_status, to)
+    now = now or timezone.now()
+    try:
+        sub_sql, sub_params = ids.query.sql_with_params()
+    except EmptyResultSet:  # e.g. `seat_id__in=[]`: nothing to change
+        return []
+    table = ReservedTicket._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH changed AS (UPDATE {table} SET status = %s, updated_at = %s "
+            f"WHERE id IN ({sub_sql}) AND status = %s "
+            "RETURNING id, transaction_id, event_id), "
+            f"audit AS (INSERT INTO {StatusChange._meta.db_table} ({_audit_columns()}) "
+            "SELECT %s, id, transaction_id, %s, %s, %s, %s, %s, %s FROM changed) "
+            "SELECT id, transaction_id, event_id FROM changed",
+            [to, now, *sub_params, from_status,
+             StatusChange.Subject.RESERVED_TICKET, from_status, to, reason, _actor_id(actor),
+             note, now],
+        )
+        return cursor.fetchall()
+
+
+def transition_transactions_where(
+    rows: QuerySet, *, from_statuses: Collection[str], to: str, reason: str = Reason.USER,
+    actor: AbstractBaseUser | None = None, note: str = "", now: datetime | None = None,
+) -> int:
+    """Move the transactions `rows` (a queryset of `id, status`, which should lock them)
+    selects and which are in one of `from_statuses` to `to` (not COMPLETED, which also sets
+    `completed_at`): the UPDATE and the audit rows in one statement, no rows loaded.
+    Returns how many changed."""
     if to == Transaction.Status.COMPLETED:
         raise ValueError("Complete transactions one by one with transition_transaction.")
-    transactions = list(transactions)
-    for tx in transactions:
-        _check(Transaction.TRANSITIONS, f"Transaction {tx.pk}", tx.status, to)
-    if not transactions:
-        return []
+    for from_status in from_statuses:
+        _check(Transaction.TRANSITIONS, "Transactions", from_status, to)
     now = now or timezone.now()
-    changed_ids: set[int] = set()
+    try:
+        sub_sql, sub_params = rows.query.sql_with_params()
+    except EmptyResultSet:
+        return 0
     table = Transaction._meta.db_table
     with connection.cursor() as cursor:
-        for from_status in {tx.status for tx in transactions}:
-            cursor.execute(
-                f"UPDATE {table} SET status = %s, updated_at = %s "
-                "WHERE id = ANY(%s) AND status = %s RETURNING id",
-                [to, now, [tx.pk for tx in transactions if tx.status == from_status],
-                 from_status],
-            )
-            changed_ids.update(row[0] for row in cursor.fetchall())
-    changed = [tx for tx in transactions if tx.pk in changed_ids]
-    StatusChange.objects.bulk_create(
-        StatusChange(subject=StatusChange.Subject.TRANSACTION, subject_id=tx.pk, transaction=tx,
-                     from_status=tx.status, to_status=to, reason=reason,
-                     actor_id=_actor_id(actor), note=note, created_at=now)
-        for tx in changed
-    )
-    for tx in changed:
-        tx.status = to
-        tx.updated_at = now
-    return changed
+        cursor.execute(
+            f"WITH picked AS ({sub_sql}), "
+            f"changed AS (UPDATE {table} AS tx SET status = %s, updated_at = %s "
+            "FROM picked WHERE tx.id = picked.id AND tx.status = picked.status "
+            "AND tx.status = ANY(%s) RETURNING tx.id, picked.status AS from_status), "
+            f"audit AS (INSERT INTO {StatusChange._meta.db_table} ({_audit_columns()}) "
+            "SELECT %s, id, id, from_status, %s, %s, %s, %s, %s FROM changed) "
+            "SELECT count(*) FROM changed",
+            [*sub_params, to, now, list(from_statuses), StatusChange.Subject.TRANSACTION, to,
+             reason, _actor_id(actor), note, now],
+        )
+        return cursor.fetchone()[0]

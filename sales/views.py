@@ -3,6 +3,7 @@ Who may call what is tenants.permissions.ROLE_MATRIX (the default permission cla
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -21,7 +22,7 @@ from pos.errors import DomainError
 from pos.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from pos.openapi import request_example, response_example, viewset_examples
 from reservations import services as reservation_services
-from reservations.selectors import event_availability
+from reservations.selectors import availability_not_modified, event_availability
 from reservations.serializers import PaymentsSerializer, SeatIdsSerializer
 from reservations.views import ERROR, payment_lines
 from sales import examples, services
@@ -54,6 +55,12 @@ class EventViewSet(viewsets.ModelViewSet):
     queryset = Event.objects.select_related("venue")
     serializer_class = EventSerializer
 
+    def perform_destroy(self, instance: Event) -> None:
+        event_id = instance.pk
+        super().perform_destroy(instance)
+        # A poller's ETag must not keep answering 304 (decided from Redis) once it is gone.
+        reservation_services.invalidate_availability({event_id})
+
     @extend_schema(
         parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER,
                                      required=False)],
@@ -66,18 +73,24 @@ class EventViewSet(viewsets.ModelViewSet):
         examples=[response_example("Seat map (first seats)", examples.AVAILABILITY)],
     )
     @action(detail=True, methods=["get"])
-    def availability(self, request: Request, pk: int) -> Response:
+    def availability(self, request: Request, pk: int) -> HttpResponse:
         return availability_response(request, event_id=pk)
 
 
-def availability_response(request: Request, *, event_id: int) -> Response:
-    event = get_object_or_404(Event, pk=event_id)
-    result = event_availability(event=event, user=request.user,
-                                if_none_match=request.headers.get("If-None-Match"))
-    response = (Response(status=status.HTTP_304_NOT_MODIFIED) if result.not_modified
-                else Response(result.body))
-    if result.etag:
-        response["ETag"] = result.etag
+def availability_response(request: Request, *, event_id: int) -> HttpResponse:
+    # A poller's 304 is decided from Redis before any database read.
+    etag = availability_not_modified(event_id=event_id, user=request.user,
+                                     if_none_match=request.headers.get("If-None-Match"))
+    if etag:
+        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+        response["ETag"] = etag
+    else:
+        event = get_object_or_404(Event, pk=event_id)
+        result = event_availability(event=event, user=request.user)
+        # The body comes as ready-made JSON bytes from the cached snapshot.
+        response = HttpResponse(result.body, content_type="application/json")
+        if result.etag:
+            response["ETag"] = result.etag
     response["Cache-Control"] = "private, no-cache"
     return response
 
@@ -236,7 +249,7 @@ class SeatAvailabilityView(APIView):
         summary="Seat availability (seed endpoint)", tags=["pos-page"],
         examples=[response_example("Seat map (first seats)", examples.AVAILABILITY)],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         serializer = EventQuerySerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
         return availability_response(request, event_id=serializer.validated_data["event"])

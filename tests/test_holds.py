@@ -109,6 +109,15 @@ def test_availability_etag_gives_304_until_something_changes(cashier, cashier2, 
     assert {s["label"]: s["state"] for s in changed.json()["seats"]}["C3"] == "reserved"
 
 
+def test_a_deleted_events_etag_gives_404_not_304(cashier, alpha, setup):
+    # The 304 is decided from Redis alone: deleting the event must retire its ETags.
+    url = f"/api/events/{setup.event.pk}/availability/"
+    etag = cashier.get(url)["ETag"]
+    admin = api_client(alpha, "admin")
+    assert admin.delete(f"/api/events/{setup.event.pk}/").status_code == 204
+    assert cashier.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 404
+
+
 def test_availability_is_right_without_redis(cashier, setup, settings):
     hold(cashier, setup, "A4")
     settings.CACHES = {**settings.CACHES, "default": {
