@@ -37,6 +37,7 @@ from fiscal.serializers import (
     ZReportSerializer,
 )
 from fiscal.taxes import Line, TaxCategory
+from pos.api import pos_terminal
 from pos.openapi import request_example, response_example, viewset_examples
 
 ERROR = OpenApiResponse(description="`{detail, code}` naming what was wrong")
@@ -194,7 +195,7 @@ class FiscalDocumentViewSet(viewsets.ReadOnlyModelViewSet):
         note = services.issue_credit_note(
             invoice_id=int(pk), reason=data["reason"], issued_by=request.user,
             lines=None if lines is None else [services.CreditLine(**line) for line in lines],
-            terminal=request.headers.get("X-POS-Terminal", ""),
+            terminal=pos_terminal(request),
         )
         return Response(FiscalDocumentSerializer(note).data, status=status.HTTP_201_CREATED)
 
@@ -217,7 +218,7 @@ class FiscalDocumentViewSet(viewsets.ReadOnlyModelViewSet):
                         unit_price=line["unit_price"],
                         tax_category=TaxCategory(line["tax_category"]))
                    for line in data["lines"]],
-            terminal=request.headers.get("X-POS-Terminal", ""),
+            terminal=pos_terminal(request),
         )
         return Response(FiscalDocumentSerializer(note).data, status=status.HTTP_201_CREATED)
 

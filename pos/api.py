@@ -71,3 +71,10 @@ def json_permission_denied(
     request: HttpRequest, exception: Exception | None = None
 ) -> JsonResponse:
     return JsonResponse({"detail": "Permission denied.", "code": "permission_denied"}, status=403)
+
+
+def pos_terminal(request: HttpRequest) -> str:
+    """The POS terminal a request comes from (`X-POS-Terminal`): it picks the fiscal series
+    its documents are numbered in; "" means the venue's default series. Cut to the length
+    of `FiscalSeries.terminal`."""
+    return request.headers.get("X-POS-Terminal", "")[:40]

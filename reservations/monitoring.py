@@ -25,9 +25,10 @@ from reservations.models import (
     ReservationStatsSnapshot,
     ReservedTicket,
 )
-from reservations.services import expire_stale_holds, tenant_settings
+from reservations.services import expire_stale_holds
 from reservations.stats import contested_seats, holds_left_by_event, reservation_stats
 from sales.models import Event, Transaction
+from tenants.services import current_tenant_settings
 
 logger = structlog.get_logger(__name__)
 
@@ -50,7 +51,7 @@ def claim_due_cleanup(*, now: datetime | None = None) -> CleanupRun | None:
     the last run (of any trigger), else None. Read every time, so a changed interval is
     honoured at the next beat tick."""
     now = now or timezone.now()
-    interval = timedelta(minutes=tenant_settings().cleanup_interval_minutes)
+    interval = timedelta(minutes=current_tenant_settings().cleanup_interval_minutes)
     last = CleanupRun.objects.order_by("-created_at").values_list("created_at", flat=True).first()
     if last is not None and now - last < interval - DISPATCH_SLACK:
         return None

@@ -16,7 +16,7 @@ from functools import partial
 
 import structlog
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
@@ -52,23 +52,15 @@ from reservations.transitions import (
     transition_transactions_where,
 )
 from sales.models import Event, Seat, Transaction, Zone
-from tenants.models import Tenant, TenantSettings
+from tenants.models import TenantSettings
 from tenants.permissions import acts_on_every_hold
+from tenants.services import current_tenant_settings
 
 logger = structlog.get_logger(__name__)
 
 Reason = StatusChange.Reason
 ACTIVE = ReservedTicket.Status.ACTIVE
 MAX_ITEMS_PER_REQUEST = 500
-
-
-def tenant_settings() -> TenantSettings:
-    """The reservation settings of the schema the connection is set to."""
-    found = TenantSettings.objects.filter(tenant__schema_name=connection.schema_name).first()
-    if found is None:
-        tenant = Tenant.objects.get(schema_name=connection.schema_name)
-        found, _ = TenantSettings.objects.get_or_create(tenant=tenant)
-    return found
 
 
 @dataclass(frozen=True)
@@ -98,7 +90,7 @@ def _check_session_limit(
 ) -> TenantSettings:
     """Refuse a hold over the per-cashier limit; returns the settings it read, for the rest
     of the hold (one query for them per hold)."""
-    venue = tenant_settings()
+    venue = current_tenant_settings()
     limit = venue.max_reservations_per_session
     held = (
         ReservedTicket.objects.live(now)
@@ -398,7 +390,7 @@ def extend_hold(
 ) -> Transaction:
     """Give a live hold the tenant's hold time once more. Allowed once per hold."""
     now = now or timezone.now()
-    settings = tenant_settings()
+    settings = current_tenant_settings()
     with transaction.atomic():
         tx = _locked_hold_for(user, transaction_id)
         _require_pending(tx, "extended")

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pos.api import pos_terminal
 from pos.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from pos.openapi import request_example, response_example
 from reservations import examples, services
@@ -167,6 +168,6 @@ class HoldCheckoutView(APIView):
             transaction_id=pk,
             payments=payment_lines(data["payments"]),
             customer=sales_services.Customer(**customer) if customer else None,
-            terminal=request.headers.get("X-POS-Terminal", "")[:40],  # fiscal series
+            terminal=pos_terminal(request),
         )
         return Response(CheckoutResultSerializer(result).data)

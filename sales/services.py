@@ -29,10 +29,10 @@ from reservations.services import (
     keep_items_until,
     live_items_for_checkout,
     locked_hold_for,
-    tenant_settings,
 )
 from reservations.transitions import transition_transaction
 from sales.models import Payment, Seat, Ticket, Transaction, Zone
+from tenants.services import current_tenant_settings
 
 logger = structlog.get_logger(__name__)
 
@@ -90,11 +90,8 @@ def create_seats_in_rows(
 # --- Checkout and payments ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PaymentLine:
-    method: str
-    currency: str
-    amount: Decimal
+# A payment taken at the till is exactly what the tax calculation reads.
+PaymentLine = PaymentInput
 
 
 @dataclass(frozen=True)
@@ -124,9 +121,8 @@ def _quote(tx: Transaction, items: Sequence[ReservedTicket], new: Sequence[Payme
            now: datetime) -> tuple[TaxBreakdown, dict[str, object]]:
     earlier = [PaymentInput(method=p.method, currency=p.currency, amount=p.amount)
                for p in tx.payments.all()]
-    added = [PaymentInput(method=p.method, currency=p.currency, amount=p.amount) for p in new]
     return quote_sale(sale_currency=tx.currency, lines=_sale_lines(items),
-                      payments=earlier + added, at=now)
+                      payments=[*earlier, *new], at=now)
 
 
 def quote_hold(
@@ -232,7 +228,7 @@ def checkout_hold(
             _complete(tx, items, user, now, breakdown=breakdown, rate_info=rate_info,
                       received=len(payments), terminal=terminal)
         else:
-            deadline = now + timedelta(hours=tenant_settings().partial_payment_hours)
+            deadline = now + timedelta(hours=current_tenant_settings().partial_payment_hours)
             keep_items_until(items, until=deadline, now=now)
             tx.payment_deadline = deadline
             transition_transaction(tx, to=Transaction.Status.RESERVED, actor=user, now=now,

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pos.api import pos_terminal
 from pos.errors import DomainError
 from pos.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from pos.openapi import request_example, response_example, viewset_examples
@@ -191,7 +192,7 @@ class TransactionPaymentsView(APIView):
         result = services.add_payment(
             user=request.user, transaction_id=pk,
             payments=payment_lines(serializer.validated_data["payments"]),
-            terminal=request.headers.get("X-POS-Terminal", "")[:40],  # fiscal series
+            terminal=pos_terminal(request),
         )
         return Response(CheckoutResultSerializer(result).data)
 

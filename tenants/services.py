@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import DomainNameValidator
-from django.db import transaction
+from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.errors import InvalidTenant, TenantAlreadyExists
@@ -111,9 +111,14 @@ def create_tenant(
     return tenant
 
 
-def get_or_create_tenant_settings(*, tenant: Tenant) -> TenantSettings:
-    tenant_settings, _ = TenantSettings.objects.get_or_create(tenant=tenant)
-    return tenant_settings
+def current_tenant_settings() -> TenantSettings:
+    """The reservation settings of the tenant whose schema the connection is set to (a
+    request, a task or `schema_context`), created with the defaults when missing."""
+    found = TenantSettings.objects.filter(tenant__schema_name=connection.schema_name).first()
+    if found is None:
+        tenant = Tenant.objects.get(schema_name=connection.schema_name)
+        found, _ = TenantSettings.objects.get_or_create(tenant=tenant)
+    return found
 
 
 def update_tenant_settings(

@@ -13,7 +13,7 @@ from tenants.serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from tenants.services import get_or_create_tenant_settings, update_tenant_settings
+from tenants.services import current_tenant_settings, update_tenant_settings
 from tenants.throttles import LoginIPThrottle, LoginUsernameThrottle
 
 
@@ -55,7 +55,7 @@ class SettingsView(APIView):
     @extend_schema(responses={200: TenantSettingsSerializer}, tags=["settings"],
                    examples=[response_example("The venue's settings", examples.SETTINGS)])
     def get(self, request: Request) -> Response:
-        tenant_settings = get_or_create_tenant_settings(tenant=request.tenant)
+        tenant_settings = current_tenant_settings()
         return Response(TenantSettingsSerializer(tenant_settings).data)
 
     @extend_schema(
@@ -67,7 +67,7 @@ class SettingsView(APIView):
         tags=["settings"],
     )
     def patch(self, request: Request) -> Response:
-        tenant_settings = get_or_create_tenant_settings(tenant=request.tenant)
+        tenant_settings = current_tenant_settings()
         serializer = TenantSettingsSerializer(tenant_settings, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         tenant_settings = update_tenant_settings(
