@@ -59,11 +59,10 @@ async def _measure(client, url: str, n: int, concurrency: int, *, etag_mode: boo
             before()
         headers = {"If-None-Match": etag} if etag else {}
         started = time.perf_counter()
-        response = await client.get(url, headers=headers)
-        body = await response.aread()
+        response = await client.get(url, headers=headers)  # read whole
         latencies.append(time.perf_counter() - started)
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-        size = max(size, len(body))
+        size = max(size, len(response.body))
 
     for _ in range(0, n, concurrency):
         await asyncio.gather(*(one() for _ in range(concurrency)))

@@ -10,7 +10,8 @@ import platform
 import statistics
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,18 +97,59 @@ def load_manifest(path: str) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
 
 
-def http_client(server: str, host: str, token: str | None = None, *, connections: int = 64,
-                timeout: float = 30.0):
-    """An httpx.AsyncClient on `server` that presents itself as the tenant's `host`."""
-    import httpx
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer, read whole."""
 
-    headers = {"Host": host, "Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Token {token}"
-    return httpx.AsyncClient(
-        base_url=server, headers=headers, timeout=timeout,
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-    )
+    status_code: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class AsyncHTTP:
+    """The load clients' HTTP: aiohttp behind a small interface (`request`, `get`).
+
+    aiohttp rather than httpx because the client shares the 2 cores with the server:
+    httpx spent about 2.6 ms of client CPU per request (0.51 of a core at 194 GET/s),
+    aiohttp a fraction of that, and what the client does not burn the server gets."""
+
+    def __init__(self, server: str, host: str, token: str | None, connections: int,
+                 timeout: float) -> None:
+        self.headers = {"Host": host, "Accept": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"Token {token}"
+        self.server, self.connections, self.timeout = server, connections, timeout
+        self._session: Any = None
+
+    async def __aenter__(self) -> AsyncHTTP:
+        import aiohttp
+
+        self._session = aiohttp.ClientSession(
+            base_url=self.server, headers=self.headers,
+            connector=aiohttp.TCPConnector(limit=self.connections),
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._session.close()
+
+    async def request(self, method: str, url: str, *, json: Any = None,
+                      headers: Mapping[str, str] | None = None) -> Answer:
+        async with self._session.request(method, url, json=json, headers=headers) as response:
+            return Answer(response.status, response.headers, await response.read())
+
+    async def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> Answer:
+        return await self.request("GET", url, headers=headers)
+
+
+def http_client(server: str, host: str, token: str | None = None, *, connections: int = 64,
+                timeout: float = 30.0) -> AsyncHTTP:
+    """An async client on `server` that presents itself as the tenant's `host`."""
+    return AsyncHTTP(server, host, token, connections, timeout)
 
 
 def print_table(title: str, rows: dict[str, dict[str, Any]]) -> None:

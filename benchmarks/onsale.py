@@ -10,7 +10,7 @@ hold 1–4 neighbouring seats (half of the picks in the first `--hot-seats` seat
 cashiers collide), then check the hold out (paid in full) or release it. Afterwards the
 database is checked: oversold seats and half-written sales must be 0.
 
-The client runs in `--processes` processes (asyncio + httpx in each) so that on a small
+The client runs in `--processes` processes (asyncio + aiohttp in each) so that on a small
 machine the client is not what limits the figure."""
 
 from __future__ import annotations

@@ -27,6 +27,12 @@ class ReservedTicketQuerySet(models.QuerySet):
         return self.filter(status=ReservedTicket.Status.ACTIVE,
                            reserved_until__lte=now or timezone.now())
 
+    def unfinished(self) -> ReservedTicketQuerySet:
+        """Every item that may still claim its seat: ACTIVE (live or stale) and COMPLETED.
+        Sort them with ReservedTicket.claims_at."""
+        return self.filter(status__in=[ReservedTicket.Status.ACTIVE,
+                                       ReservedTicket.Status.COMPLETED])
+
     def claiming(self, now: datetime | None = None) -> ReservedTicketQuerySet:
         """Claims that make a seat or a GA unit unavailable: live holds and sales."""
         return self.filter(
@@ -100,6 +106,13 @@ class ReservedTicket(models.Model):
     def is_live(self) -> bool:
         return self.status == self.Status.ACTIVE and self.reserved_until > timezone.now()
 
+    @classmethod
+    def claims_at(cls, status: str, reserved_until: datetime, now: datetime) -> bool:
+        """The queryset's `claiming(now)` for a row already read: sold, or held and not
+        yet past its time."""
+        return status == cls.Status.COMPLETED or (
+            status == cls.Status.ACTIVE and reserved_until > now)
+
 
 class StatusChange(models.Model):
     """Audit trail: every state change of a hold, transaction or payment."""
@@ -146,12 +159,11 @@ class StatusChange(models.Model):
 
 
 class HoldAttempt(models.Model):
-    """One seat (or general-admission zone) asked for in a hold request, and whether it was
-    held or refused. Feeds the "most contested seats" statistic and alert; the stats job
-    prunes rows older than the retention period."""
+    """One seat (or general-admission zone) refused to a hold request because it was taken
+    (a hold that succeeds is recorded by its ReservedTicket). Feeds the "most contested
+    seats" statistic and alert; the stats job prunes rows older than the retention period."""
 
     class Outcome(models.TextChoices):
-        HELD = "held", "Held"
         CONFLICT = "conflict", "Refused (taken)"
 
     event = models.ForeignKey("sales.Event", on_delete=models.CASCADE, related_name="+")

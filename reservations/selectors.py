@@ -177,6 +177,11 @@ def holds_visible_to(user: AbstractBaseUser) -> QuerySet[Transaction]:
 
 
 def hold_items(tx: Transaction) -> list[ReservedTicket]:
+    """The hold's items by id: those a service has just written and attached to `tx`
+    (`written_items`: no second read on the hot path), else read."""
+    written = getattr(tx, "written_items", None)
+    if written is not None:
+        return sorted(written, key=lambda item: item.pk)
     return list(
         tx.reserved_tickets.select_related("seat", "zone").order_by("id")
     )

@@ -167,7 +167,9 @@ def hold_seats(
     """Hold numbered seats and general-admission quantities for the tenant's hold time.
 
     All or nothing: either every seat and unit is held by one new PENDING transaction,
-    or SeatsUnavailable names every seat and zone that could not be, with the reason."""
+    or SeatsUnavailable names every seat and zone that could not be, with the reason.
+    The transaction carries its items as written (`written_items`, see
+    reservations.selectors.hold_items)."""
     _validate_request(seat_ids, zones)
     now = now or timezone.now()
     requested = len(seat_ids) + sum(z.quantity for z in zones)
@@ -183,9 +185,13 @@ def hold_seats(
             venue = _check_session_limit(user, requested, now)
             seats = _lock_event_seats(event, seat_ids)
             ga_zones = _lock_event_ga_zones(event, zones)
-            stale = ReservedTicket.objects.stale(now).filter(seat_id__in=seat_ids)
-            changed_events = _expire_stale(stale, reason=Reason.STALE_ON_HOLD, now=now).events
-            unavailable = _unavailable_seats(seats, now)
+            claims = _seat_claims(seat_ids, now)
+            changed_events: set[int] = set()
+            if claims.stale_ids:
+                stale = ReservedTicket.objects.stale(now).filter(id__in=claims.stale_ids)
+                changed_events = _expire_stale(stale, reason=Reason.STALE_ON_HOLD,
+                                               now=now).events
+            unavailable = _unavailable_seats(seats, claims.standing)
             shortfalls = _ga_shortfalls(ga_zones, zones, now)
             if unavailable or shortfalls:
                 raise SeatsUnavailable(seats=unavailable, zones=shortfalls)
@@ -193,13 +199,11 @@ def hold_seats(
                               zones=zones, now=now,
                               hold_minutes=venue.reservation_hold_minutes)
             _on_commit_invalidate(changed_events | {event.pk})
-            record_hold_attempts(user=user, event_id=event.pk, seat_ids=seat_ids,
-                                 zone_ids=[z.zone_id for z in zones], held=True, now=now)
     except SeatsUnavailable as exc:
         # Recorded after the rollback, so the refusals survive it (contested-seat alerts).
-        record_hold_attempts(user=user, event_id=event_id,
-                             seat_ids=[s["id"] for s in exc.extra["seats"]],
-                             zone_ids=[z["id"] for z in exc.extra["zones"]], held=False, now=now)
+        record_refused_hold_attempts(user=user, event_id=event_id,
+                                     seat_ids=[s["id"] for s in exc.extra["seats"]],
+                                     zone_ids=[z["id"] for z in exc.extra["zones"]], now=now)
         raise
     except IntegrityError as exc:
         # Only reachable if a claim was inserted without the seat lock: still a 409.
@@ -245,12 +249,29 @@ def _lock_event_ga_zones(event: Event, zones: Sequence[ZoneQuantity]) -> dict[in
     return locked
 
 
-def _unavailable_seats(seats: list[Seat], now: datetime) -> list[UnavailableSeat]:
-    claims = dict(
-        ReservedTicket.objects.claiming(now)
-        .filter(seat_id__in=[s.pk for s in seats])
-        .values_list("seat_id", "status")
-    )
+@dataclass
+class SeatClaims:
+    standing: dict[int, str] = field(default_factory=dict)  # seat id → ACTIVE or COMPLETED
+    stale_ids: list[int] = field(default_factory=list)  # ACTIVE items past their time
+
+
+def _seat_claims(seat_ids: Sequence[int], now: datetime) -> SeatClaims:
+    """One read (under the seat locks) of every item that may still claim the seats: the
+    claims that stand, and the stale ones to record as EXPIRED."""
+    claims = SeatClaims()
+    if not seat_ids:
+        return claims
+    rows = (ReservedTicket.objects.unfinished().filter(seat_id__in=seat_ids)
+            .values_list("id", "seat_id", "status", "reserved_until"))
+    for item_id, seat_id, status, reserved_until in rows:
+        if ReservedTicket.claims_at(status, reserved_until, now):
+            claims.standing[seat_id] = status
+        else:
+            claims.stale_ids.append(item_id)
+    return claims
+
+
+def _unavailable_seats(seats: list[Seat], claims: dict[int, str]) -> list[UnavailableSeat]:
     return [
         UnavailableSeat(
             id=seat.pk,
@@ -311,6 +332,7 @@ def _create_hold(
         item.transaction = tx
     ReservedTicket.objects.bulk_create(items)
     record_created(tx=tx, tickets=items, actor=user, now=now)
+    tx.written_items = items
     return tx
 
 
@@ -338,6 +360,10 @@ def _active_items(tx: Transaction) -> list[ReservedTicket]:
     return list(tx.reserved_tickets.filter(status=ACTIVE).select_related("seat", "zone"))
 
 
+def _all_items(tx: Transaction) -> list[ReservedTicket]:
+    return list(tx.reserved_tickets.select_related("seat", "zone").order_by("id"))
+
+
 def _require_live(tx: Transaction, items: list[ReservedTicket], now: datetime) -> None:
     """Expiry is exact: a hold past its time is refused with 410 whether or not the
     cleanup job has recorded it yet (it will)."""
@@ -354,12 +380,14 @@ def release_hold(
     now: datetime | None = None,
 ) -> Transaction:
     """Release a whole hold (CANCELLED), or only some of its seats. Seats are free again
-    the moment this commits. `reason` goes to the audit trail (the admin passes ADMIN)."""
+    the moment this commits. `reason` goes to the audit trail (the admin passes ADMIN).
+    The transaction carries all its items as written (`written_items`)."""
     now = now or timezone.now()
     with transaction.atomic():
         tx = _locked_hold_for(user, transaction_id)
         _require_pending(tx, "released")
-        items = _active_items(tx)
+        all_items = _all_items(tx)
+        items = [item for item in all_items if item.status == ACTIVE]
         _require_live(tx, items, now)
         if seat_ids is not None:
             wanted = set(seat_ids)
@@ -373,7 +401,9 @@ def release_hold(
             items = [item for item in items if item.seat_id in wanted]
         transition_reserved_tickets(items, to=ReservedTicket.Status.CANCELLED,
                                     reason=reason, actor=user, now=now)
-        remaining = list(tx.reserved_tickets.filter(status=ACTIVE))
+        # Releasing the whole hold leaves nothing ACTIVE: an item the UPDATE skipped was
+        # already moved on by someone else, and ACTIVE has no way back.
+        remaining = [] if seat_ids is None else list(tx.reserved_tickets.filter(status=ACTIVE))
         if remaining:
             tx.subtotal = sum((r.unit_price * r.quantity for r in remaining), Decimal("0"))
             tx.save(update_fields=["subtotal", "updated_at"])
@@ -381,6 +411,7 @@ def release_hold(
             transition_transaction(tx, to=Transaction.Status.CANCELLED, reason=reason,
                                    actor=user, now=now)
         _on_commit_invalidate({tx.event_id})
+    tx.written_items = all_items  # with the statuses just written
     logger.info("hold.released", transaction=transaction_id, partial=seat_ids is not None)
     return tx
 
@@ -486,13 +517,13 @@ def expire_stale_holds(
 # --- Operations: hold attempts and the bulk extension ----------------------------------
 
 
-def record_hold_attempts(
+def record_refused_hold_attempts(
     *, user: AbstractBaseUser, event_id: int, seat_ids: Sequence[int], zone_ids: Sequence[int],
-    held: bool, now: datetime,
+    now: datetime,
 ) -> None:
-    """One row per seat (or GA zone) asked for: held, or refused because it was taken.
-    Statistics only: a failure here is logged and never fails the hold."""
-    outcome = HoldAttempt.Outcome.HELD if held else HoldAttempt.Outcome.CONFLICT
+    """One row per seat (or GA zone) refused because it was taken (a hold that succeeds is
+    its own record). Statistics only: a failure here is logged and never fails anything."""
+    outcome = HoldAttempt.Outcome.CONFLICT
     rows = [HoldAttempt(event_id=event_id, seat_id=seat_id, outcome=outcome, user_id=user.pk,
                         created_at=now) for seat_id in seat_ids]
     rows += [HoldAttempt(event_id=event_id, zone_id=zone_id, outcome=outcome, user_id=user.pk,

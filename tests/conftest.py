@@ -109,6 +109,17 @@ def _fresh_login_throttles() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_identity_cache() -> Iterator[None]:
+    """What a worker remembers of tokens and host names (tenants.identity) may come from
+    a previous test's rolled-back rows (a role granted, then undone by the rollback
+    without a signal): each test starts with nothing remembered."""
+    from tenants import identity
+
+    identity.forget_all()
+    yield
+
+
 @pytest.fixture
 def cashier(alpha: TenantFixture) -> APIClient:
     """alpha's cashier, signed in with a real token."""

@@ -126,8 +126,9 @@ def test_dry_run_answers_the_preview_at_once_and_changes_nothing(setup, alpha, s
 def test_bad_input_is_a_400_and_nothing_is_queued(setup, alpha, sent,
                                                   django_capture_on_commit_callbacks, body,
                                                   message):
+    operator = api_client(alpha, "operator")
     with django_capture_on_commit_callbacks(execute=True) as queued:
-        answer = api_client(alpha, "operator").post(EXTEND, body, format="json")
+        answer = operator.post(EXTEND, body, format="json")
     assert answer.status_code == 400
     assert message in answer.content.decode()
     assert queued == [] and sent == []

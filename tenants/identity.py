@@ -1,0 +1,117 @@
+"""Who a request is, remembered per worker process: the tenant behind a host name, and
+the user (with their roles) behind an API token.
+
+Without this every API request spends four database round trips, each with its ORM
+compilation, before its own work: the domain, the token and user, the user's groups, and
+the `SET search_path` to reach the domain table (docs/performance.md).
+
+An entry is trusted only while the shared *identity version* in Redis is the one it was
+remembered under, and for at most `MAX_AGE_S`. Any change to a domain, tenant, user,
+token, group or group membership replaces the version (signals below: at once and again
+after the commit), so a revoked token or a deactivated user is refused on the very next
+request in every worker. With Redis unreachable nothing is remembered and every lookup
+goes to PostgreSQL. `MAX_AGE_S` bounds the one case the version cannot cover: a change
+made while Redis was down, followed by Redis coming back with its old data."""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+
+from tenants.models import Domain, Tenant
+from tenants.roles import roles_of
+
+VERSION_KEY = "identity:version"
+MAX_AGE_S = 60.0
+MAX_ENTRIES = 10_000  # past this the whole store is dropped: cheaper than an LRU
+
+T = TypeVar("T")
+_entries: dict[tuple[str, ...], tuple[str, float, Any]] = {}
+
+
+def current_version() -> str | None:
+    """The shared version, created when missing (a new or flushed Redis); None when Redis
+    cannot be reached."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def replace_version() -> None:
+    """Every process forgets what it remembered (at its next lookup)."""
+    cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+
+
+def remembered(key: tuple[str, ...], load: Callable[[], T]) -> T:
+    """The value for `key` as remembered under the current version, else `load()` (whose
+    exceptions pass through and are not remembered)."""
+    version = current_version()
+    if version is None:
+        return load()
+    hit = _entries.get(key)
+    if hit is not None and hit[0] == version and time.monotonic() - hit[1] < MAX_AGE_S:
+        return hit[2]
+    value = load()
+    if len(_entries) >= MAX_ENTRIES:
+        _entries.clear()
+    _entries[key] = (version, time.monotonic(), value)
+    return value
+
+
+def forget_all() -> None:
+    """This process's entries only (tests)."""
+    _entries.clear()
+
+
+def tenant_for_hostname(hostname: str) -> Tenant:
+    """The tenant a host name routes to; Domain.DoesNotExist when none. A copy: the tenant
+    middleware writes on it."""
+    def load() -> Tenant:
+        return Domain.objects.select_related("tenant").get(domain=hostname).tenant
+
+    return copy.copy(remembered(("domain", hostname), load))
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication, remembered per schema and token; the user comes with
+    their roles already read (tenants.roles.roles_of)."""
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
+        def load() -> tuple[Any, Token]:
+            user, token = super(CachedTokenAuthentication, self).authenticate_credentials(key)
+            roles_of(user)  # read now, remembered on the user object
+            return user, token
+
+        # The schema is part of the key: a token is only ever valid on its own tenant.
+        user, token = remembered(("token", connection.schema_name, key), load)
+        return copy.copy(user), token
+
+
+def _identity_changed(**kwargs: Any) -> None:
+    replace_version()
+    # A request between this and the commit may remember the old rows under the new
+    # version; replacing it again after the commit retires that.
+    transaction.on_commit(replace_version)
+
+
+def connect_signals() -> None:
+    user_model = get_user_model()
+    for model in (Domain, Tenant, user_model, Token, Group):
+        post_save.connect(_identity_changed, sender=model, dispatch_uid=f"identity-save-{model}")
+        post_delete.connect(_identity_changed, sender=model,
+                            dispatch_uid=f"identity-delete-{model}")
+    m2m_changed.connect(_identity_changed, sender=user_model.groups.through,
+                        dispatch_uid="identity-user-groups")

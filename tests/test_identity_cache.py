@@ -1,0 +1,105 @@
+"""What a worker remembers of host names and tokens (tenants.identity): the lookups are
+skipped on repeat requests, and every change that matters is honoured on the very next
+request, in this process and in any other."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+from rest_framework.authtoken.models import Token
+
+from tenants.models import Domain
+from tenants.roles import Role
+from tests.conftest import api_client, token_for
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+IDENTITY_TABLES = ("tenants_domain", "authtoken_token", "auth_group")
+
+
+def identity_queries(client, path: str = "/api/settings/") -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        status = client.get(path).status_code
+    return status, [q["sql"] for q in ctx.captured_queries
+                    if any(table in q["sql"] for table in IDENTITY_TABLES)]
+
+
+def test_a_repeat_request_makes_no_domain_token_or_role_query(alpha):
+    client = api_client(alpha, "cashier")
+    status, first = identity_queries(client)
+    assert status == 200 and len(first) == 3  # domain, token + user, the user's groups
+    status, again = identity_queries(client)
+    assert status == 200 and again == []
+
+
+def test_a_revoked_token_is_refused_on_the_next_request(alpha):
+    client = api_client(alpha, "cashier")
+    assert client.get("/api/settings/").status_code == 200
+    with schema_context(alpha.schema):
+        Token.objects.filter(user__username="cashier").delete()
+    response = client.get("/api/settings/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Invalid token."
+
+
+def test_a_deactivated_user_is_refused_on_the_next_request(alpha):
+    client = api_client(alpha, "cashier")
+    assert client.get("/api/settings/").status_code == 200
+    with schema_context(alpha.schema):
+        user = get_user_model().objects.get(username="cashier")
+        user.is_active = False
+        user.save()
+    assert client.get("/api/settings/").status_code == 401
+
+
+def test_a_role_granted_or_taken_away_applies_on_the_next_request(alpha):
+    client = api_client(alpha, "cashier")
+    change = {"reservation_hold_minutes": 12}
+    assert client.patch("/api/settings/", change, format="json").status_code == 403
+    with schema_context(alpha.schema):
+        user = get_user_model().objects.get(username="cashier")
+        admins = Group.objects.get(name=Role.VENUE_ADMIN.value)
+        user.groups.add(admins)
+    assert client.patch("/api/settings/", change, format="json").status_code == 200
+    with schema_context(alpha.schema):
+        user.groups.remove(admins)
+    assert client.patch("/api/settings/", change, format="json").status_code == 403
+
+
+def test_a_token_remembered_on_its_tenant_is_still_refused_on_another(alpha, beta):
+    token = token_for(alpha, "cashier")
+    assert api_client(alpha).get("/api/settings/",
+                                 HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    on_beta = api_client(beta).get("/api/settings/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert on_beta.status_code == 401
+
+
+def test_a_removed_domain_stops_routing_on_the_next_request(alpha):
+    Domain.objects.create(domain="alpha-box-office.localhost", tenant=alpha.tenant)
+    client = api_client(alpha, "cashier")
+    host = {"HTTP_HOST": "alpha-box-office.localhost"}
+    assert client.get("/api/settings/", **host).status_code == 200
+    Domain.objects.filter(domain="alpha-box-office.localhost").delete()
+    assert client.get("/api/settings/", **host).status_code == 404
+
+
+def test_a_change_recorded_by_another_process_is_seen_here(alpha):
+    """The version lives in Redis: another worker replacing it makes this one read again."""
+    client = api_client(alpha, "cashier")
+    assert identity_queries(client)[1] != []
+    assert identity_queries(client)[1] == []
+    subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); "
+         "from tenants.identity import replace_version; replace_version()"],
+        cwd=REPO_DIR, check=True, timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "pos.settings"},
+    )
+    status, again = identity_queries(client)
+    assert status == 200 and len(again) == 3
