@@ -96,6 +96,10 @@ class ReservedTicket(models.Model):
             models.Index(fields=["status", "reserved_until"], name="rt_status_until"),
             models.Index(fields=["zone", "status"], name="rt_zone_status",
                          condition=Q(seat__isnull=True)),
+            # The per-cashier limit sums a cashier's live holds on every hold: read only
+            # their ACTIVE items, not every ticket they ever sold.
+            models.Index(fields=["created_by"], name="rt_active_by_cashier",
+                         condition=Q(status="active")),
         ]
 
     def __str__(self) -> str:

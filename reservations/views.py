@@ -26,7 +26,7 @@ from reservations.serializers import (
     SeatIdsSerializer,
 )
 from sales import services as sales_services
-from sales.serializers import CheckoutResultSerializer
+from sales.serializers import CheckoutResultSerializer, checkout_result_data
 
 ERROR = OpenApiResponse(description="`{detail, code}` naming what was wrong")
 # The breakdown itself, at the top level (fiscal.taxes.TaxBreakdown.to_dict).
@@ -170,4 +170,4 @@ class HoldCheckoutView(APIView):
             customer=sales_services.Customer(**customer) if customer else None,
             terminal=pos_terminal(request),
         )
-        return Response(CheckoutResultSerializer(result).data)
+        return Response(checkout_result_data(result))

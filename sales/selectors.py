@@ -27,4 +27,12 @@ def transaction_with_details(queryset: QuerySet[Transaction]) -> QuerySet[Transa
         "payments",
         Prefetch("tickets", queryset=Ticket.objects.select_related("seat", "zone")),
         Prefetch("status_changes", queryset=StatusChange.objects.select_related("actor")),
+        "fiscal_documents",
     )
+
+
+def transaction_detail(transaction_id: int) -> Transaction:
+    """One transaction with everything TransactionSerializer shows (for answers to writes
+    on it: their caller was already allowed to act on it)."""
+    return transaction_with_details(
+        Transaction.objects.select_related("cashier")).get(pk=transaction_id)

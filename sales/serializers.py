@@ -1,3 +1,8 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -6,6 +11,10 @@ from fiscal.serializers import DocumentSummarySerializer
 from reservations.models import StatusChange
 from reservations.serializers import HoldItemSerializer
 from sales.models import Event, Payment, Seat, Ticket, Transaction, Venue, Zone
+from sales.selectors import transaction_detail
+
+if TYPE_CHECKING:
+    from sales.services import CheckoutResult
 
 
 class VenueSerializer(serializers.ModelSerializer):
@@ -142,6 +151,8 @@ class TaxBreakdownSerializer(serializers.Serializer):
 
 
 class CheckoutResultSerializer(serializers.Serializer):
+    """Serialize `checkout_result_data(result)`: the transaction read with its details."""
+
     transaction = TransactionSerializer()
     breakdown = TaxBreakdownField(allow_null=True)
     replayed = serializers.BooleanField(help_text="True when this repeats a completed sale.")
@@ -149,3 +160,11 @@ class CheckoutResultSerializer(serializers.Serializer):
 
     def get_server_time(self, _result) -> str:
         return timezone.now().isoformat()
+
+
+def checkout_result_data(result: CheckoutResult) -> dict[str, Any]:
+    """The answer to a checkout or a payment: the transaction read again with everything it
+    shows in a fixed number of queries (serializing the service's own instance would
+    load each ticket's seat and each audit row's actor one query at a time)."""
+    detailed = replace(result, transaction=transaction_detail(result.transaction.pk))
+    return CheckoutResultSerializer(detailed).data

@@ -38,6 +38,7 @@ from sales.serializers import (
     TransactionSerializer,
     VenueSerializer,
     ZoneSerializer,
+    checkout_result_data,
 )
 
 
@@ -194,7 +195,7 @@ class TransactionPaymentsView(APIView):
             payments=payment_lines(serializer.validated_data["payments"]),
             terminal=pos_terminal(request),
         )
-        return Response(CheckoutResultSerializer(result).data)
+        return Response(checkout_result_data(result))
 
 
 # --- The seed documents' JSON endpoints, kept for the POS web page --------------------

@@ -1,24 +1,28 @@
-"""Who a request is, remembered per worker process: the tenant behind a host name, and
-the user (with their roles) behind an API token.
+"""Who a request is, remembered per worker process: the tenant behind a host name, the
+user (with their roles) behind an API token, and the tenant's settings.
 
 Without this every API request spends four database round trips, each with its ORM
 compilation, before its own work: the domain, the token and user, the user's groups, and
-the `SET search_path` to reach the domain table (docs/performance.md).
+the `SET search_path` to reach the domain table; a hold one more for the settings
+(docs/performance.md).
 
 An entry is trusted only while the shared *identity version* in Redis is the one it was
-remembered under, and for at most `MAX_AGE_S`. Any change to a domain, tenant, user,
-token, group or group membership replaces the version (signals below: at once and again
-after the commit), so a revoked token or a deactivated user is refused on the very next
-request in every worker. With Redis unreachable nothing is remembered and every lookup
-goes to PostgreSQL. `MAX_AGE_S` bounds the one case the version cannot cover: a change
-made while Redis was down, followed by Redis coming back with its old data."""
+remembered under, and for at most `MAX_AGE_S`. Any change to a domain, tenant, its
+settings, a user, token, group or group membership replaces the version (signals below:
+at once and again after the commit), so a revoked token or a deactivated user is refused
+on the very next request in every worker. A queryset `.update()` sends no signal: change
+these models with `save()`. With Redis unreachable nothing is remembered and every
+lookup goes to PostgreSQL. `MAX_AGE_S` bounds the one case the version cannot cover: a
+change made while Redis was down, followed by Redis coming back with its old data."""
 
 from __future__ import annotations
 
 import copy
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
@@ -29,7 +33,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
-from tenants.models import Domain, Tenant
+from tenants.models import Domain, Tenant, TenantSettings
 from tenants.roles import roles_of
 
 VERSION_KEY = "identity:version"
@@ -40,19 +44,41 @@ T = TypeVar("T")
 _entries: dict[tuple[str, ...], tuple[str, float, Any]] = {}
 
 
+# Inside a request (`one_version_per_request`) the version is read from Redis once, for
+# the tenant, the token and the settings together.
+_NOT_READ = object()
+_request_version: ContextVar[Any] = ContextVar("identity_version", default=None)
+
+
+@contextmanager
+def one_version_per_request() -> Iterator[None]:
+    token = _request_version.set(_NOT_READ)
+    try:
+        yield
+    finally:
+        _request_version.reset(token)
+
+
 def current_version() -> str | None:
     """The shared version, created when missing (a new or flushed Redis); None when Redis
     cannot be reached."""
+    memo = _request_version.get()
+    if memo is not None and memo is not _NOT_READ:
+        return memo
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)
         version = cache.get(VERSION_KEY)
+    if memo is _NOT_READ:
+        _request_version.set(version)
     return version
 
 
 def replace_version() -> None:
     """Every process forgets what it remembered (at its next lookup)."""
     cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+    if _request_version.get() is not None:
+        _request_version.set(_NOT_READ)  # this request reads the new one
 
 
 def remembered(key: tuple[str, ...], load: Callable[[], T]) -> T:
@@ -109,7 +135,7 @@ def _identity_changed(**kwargs: Any) -> None:
 
 def connect_signals() -> None:
     user_model = get_user_model()
-    for model in (Domain, Tenant, user_model, Token, Group):
+    for model in (Domain, Tenant, TenantSettings, user_model, Token, Group):
         post_save.connect(_identity_changed, sender=model, dispatch_uid=f"identity-save-{model}")
         post_delete.connect(_identity_changed, sender=model,
                             dispatch_uid=f"identity-delete-{model}")

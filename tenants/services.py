@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.core.validators import DomainNameValidator
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from tenants import identity
 from tenants.errors import InvalidTenant, TenantAlreadyExists
 from tenants.models import Domain, Tenant, TenantSettings
 from tenants.roles import Role, ensure_role_groups
@@ -113,12 +115,19 @@ def create_tenant(
 
 def current_tenant_settings() -> TenantSettings:
     """The reservation settings of the tenant whose schema the connection is set to (a
-    request, a task or `schema_context`), created with the defaults when missing."""
-    found = TenantSettings.objects.filter(tenant__schema_name=connection.schema_name).first()
-    if found is None:
-        tenant = Tenant.objects.get(schema_name=connection.schema_name)
-        found, _ = TenantSettings.objects.get_or_create(tenant=tenant)
-    return found
+    request, a task or `schema_context`), created with the defaults when missing.
+    Remembered per process until they change (tenants.identity); a copy, which the
+    caller may change and save."""
+    schema = connection.schema_name
+
+    def load() -> TenantSettings:
+        found = TenantSettings.objects.filter(tenant__schema_name=schema).first()
+        if found is None:
+            tenant = Tenant.objects.get(schema_name=schema)
+            found, _ = TenantSettings.objects.get_or_create(tenant=tenant)
+        return found
+
+    return copy.copy(identity.remembered(("settings", schema), load))
 
 
 def update_tenant_settings(

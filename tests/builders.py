@@ -56,3 +56,13 @@ def set_rate(rate: str = "100.0000", *, on: date | None = None, currency: str = 
     ExchangeRate.objects.update_or_create(
         currency=currency, valid_on=on or fiscal_day(), defaults={"rate": Decimal(rate)}
     )
+
+
+def change_tenant_settings(tenant, **changes) -> None:
+    """As a venue admin would: through the service, which saves (so every worker drops its
+    remembered copy, tenants.identity); a queryset update() would not be seen."""
+    from tenants.models import TenantSettings
+    from tenants.services import update_tenant_settings
+
+    update_tenant_settings(tenant_settings=TenantSettings.objects.get(tenant=tenant),
+                           changes=changes)

@@ -165,3 +165,22 @@ def test_transactions_list_and_detail_with_history(cashier, setup, alpha):
             if h["subject"] == "transaction"] == [("transaction", "pending"),
                                                   ("transaction", "completed")]
     assert api_client(alpha, "cashier2").get(f"/api/transactions/{hold_id}/").status_code == 404
+
+
+def test_checkout_answer_costs_the_same_queries_for_one_seat_or_four(cashier, setup):
+    """The answer shows every ticket, item and audit row: read together, never one query
+    per ticket or per row (that made a 4-seat checkout the slowest call under load)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    # The first sale also creates the invoice series: compare the two after it.
+    for labels in (["A5"], ["A1"], ["B1", "B2", "B3", "B4"]):
+        hold_id = hold(cashier, setup, *labels)
+        due = f"{11.95 * len(labels) + 0.05:.2f}"
+        with CaptureQueriesContext(connection) as ctx:
+            response = pay(cashier, hold_id, ("cash", "USD", due))
+        assert response.status_code == 200, response.json()
+        assert [t["label"] for t in response.json()["transaction"]["tickets"]] == labels
+        counts.append(len(ctx.captured_queries))
+    assert counts[1] == counts[2]

@@ -12,8 +12,7 @@ from django_tenants.utils import tenant_context
 from reservations.models import ReservedTicket, StatusChange
 from reservations.services import expire_stale_holds
 from sales.models import Transaction
-from tenants.models import TenantSettings
-from tests.builders import make_event, set_rate
+from tests.builders import change_tenant_settings, make_event, set_rate
 from tests.conftest import api_client
 
 
@@ -190,14 +189,14 @@ def test_extend_once_by_the_tenant_hold_minutes(cashier, setup, alpha):
 
 
 def test_extend_refused_when_the_venue_does_not_allow_it(cashier, setup, alpha):
-    TenantSettings.objects.filter(tenant=alpha.tenant).update(allow_hold_extension=False)
+    change_tenant_settings(alpha.tenant, allow_hold_extension=False)
     hold_id = hold(cashier, setup, "A1").json()["id"]
     response = cashier.post(f"/api/holds/{hold_id}/extend/")
     assert response.status_code == 409 and "does not allow" in response.json()["detail"]
 
 
 def test_session_limit_is_a_400_naming_the_limit(cashier, setup, alpha):
-    TenantSettings.objects.filter(tenant=alpha.tenant).update(max_reservations_per_session=3)
+    change_tenant_settings(alpha.tenant, max_reservations_per_session=3)
     assert hold(cashier, setup, "A1", "A2").status_code == 201
     response = hold(cashier, setup, "A3", "A4")
     assert response.status_code == 400
@@ -206,7 +205,7 @@ def test_session_limit_is_a_400_naming_the_limit(cashier, setup, alpha):
 
 
 def test_hold_time_follows_the_tenant_setting(cashier, setup, alpha):
-    TenantSettings.objects.filter(tenant=alpha.tenant).update(reservation_hold_minutes=1)
+    change_tenant_settings(alpha.tenant, reservation_hold_minutes=1)
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         body = hold(cashier, setup, "A1").json()

@@ -103,3 +103,30 @@ def test_a_change_recorded_by_another_process_is_seen_here(alpha):
     )
     status, again = identity_queries(client)
     assert status == 200 and len(again) == 3
+
+
+def test_a_settings_change_applies_to_the_next_hold(alpha):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+    from django_tenants.utils import tenant_context
+
+    from tests.builders import make_event
+
+    with tenant_context(alpha.tenant):
+        made = make_event(rows="A", seats_per_row=4, price="10.00")
+    cashier, admin = api_client(alpha, "cashier"), api_client(alpha, "admin")
+    start = timezone.now()
+
+    def hold_minutes(label: str) -> timedelta:
+        with time_machine.travel(start, tick=False):
+            body = cashier.post("/api/holds/", {"event": made.event.pk,
+                                                "seat_ids": made.ids(label)},
+                                format="json").json()
+        return timezone.datetime.fromisoformat(body["expires_at"]) - start
+
+    assert hold_minutes("A1") == timedelta(minutes=10)
+    assert admin.patch("/api/settings/", {"reservation_hold_minutes": 3},
+                       format="json").status_code == 200
+    assert hold_minutes("A2") == timedelta(minutes=3)

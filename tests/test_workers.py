@@ -27,9 +27,9 @@ from reservations.schedule import ENTRIES, ensure_beat_schedule
 from reservations.services import extend_reservations, release_hold
 from reservations.stats import reservation_stats
 from sales.models import Transaction
-from tenants.models import TenantSettings
+from tenants.models import Tenant, TenantSettings
 from tenants.services import update_tenant_settings
-from tests.builders import make_event, set_rate, user
+from tests.builders import change_tenant_settings, make_event, set_rate, user
 from tests.conftest import api_client
 from tests.ops_builders import hold, refused, reserve
 
@@ -103,7 +103,7 @@ def test_dispatcher_honours_each_tenant_interval_and_its_changes(tenants, db, mo
     alpha_settings = TenantSettings.objects.get(tenant__schema_name="alpha")
     update_tenant_settings(tenant_settings=alpha_settings,
                            changes={"cleanup_interval_minutes": 5})
-    TenantSettings.objects.filter(tenant__schema_name="beta").update(cleanup_interval_minutes=1)
+    change_tenant_settings(Tenant.objects.get(schema_name="beta"), cleanup_interval_minutes=1)
 
     def tick(minutes: int, seconds: int = 0) -> set[str]:
         sent.clear()
