@@ -18,7 +18,33 @@ import sys
 import time
 from collections import Counter
 
-from benchmarks.common import django_setup, latency_summary, load_manifest
+from benchmarks.common import REPO_DIR, django_setup, latency_summary, load_manifest
+
+
+def _layer(filename: str) -> str:
+    if "site-packages/" in filename:
+        module = filename.split("site-packages/", 1)[1]
+        if module.startswith(("django/db", "psycopg")):
+            return "ORM + psycopg (compile, run, build rows; includes waiting on PostgreSQL)"
+        if module.startswith("rest_framework"):
+            return "DRF (parse, validate, serialize, dispatch)"
+        if module.startswith(("redis", "django_redis")):
+            return "Redis client"
+        if module.startswith(("django", "django_tenants", "whitenoise", "asgiref")):
+            return "Django request (middleware, routing, test client)"
+        return "other libraries"
+    if str(REPO_DIR) in filename and ".venv" not in filename:
+        return "project code"
+    return "standard library and builtins (called by all of the above)"
+
+
+def by_layer(profiler: cProfile.Profile) -> dict[str, float]:
+    """Own time per layer of the stack, as shares of the whole, largest first."""
+    totals: Counter = Counter()
+    for (filename, _, _), (_, _, own, _, _) in pstats.Stats(profiler).stats.items():
+        totals[_layer(filename)] += own
+    whole = sum(totals.values()) or 1.0
+    return {layer: t / whole for layer, t in totals.most_common()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         statuses[status] += 1
     profiler.disable()
     print(f"in-process hold (no HTTP): {latency_summary(latencies)} statuses {dict(statuses)}")
+    print("\nshare of the profiled time (holds and releases) by layer:")
+    for layer, share in by_layer(profiler).items():
+        print(f"  {share:5.1%}  {layer}")
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
     print(out.getvalue())

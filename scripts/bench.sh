@@ -89,6 +89,12 @@ if wants onsale; then
   run onsale "$PY" -m benchmarks.onsale --manifest "$RESULTS/manifest-onsale.json" \
     --server "$SERVER" --cashiers "$CASHIERS" --duration "$DURATION" --processes "$PROCS" \
     --json "$RESULTS/onsale.json"
+  # What each request of that mix costs, one at a time, in process (the profile of
+  # docs/performance.md): on a fresh event, after the load is over.
+  "$PY" -m benchmarks.fixtures onsale --seats "$SEATS" --cashiers "$CASHIERS" \
+    --out "$RESULTS/manifest-costs.json"
+  run request_costs "$PY" -m benchmarks.request_costs \
+    --manifest "$RESULTS/manifest-costs.json" --json "$RESULTS/request_costs.json"
 fi
 if wants availability; then
   "$PY" -m benchmarks.fixtures availability --seats "$SEATS" --held 0.3 --sold 0.3 \

@@ -1,0 +1,134 @@
+"""What each request of the on-sale mix costs the server, one at a time, in this process:
+CPU and wall time through Django's whole stack (tenant middleware, token auth, DRF, the
+services; no HTTP, no gunicorn) and the SQL statements it sends. Prints a table and the
+CPU one hold cycle costs (a hold, then a release or a checkout in the on-sale's 80/20
+mix), which bounds the holds/s the cores can give.
+
+    python -m benchmarks.request_costs --manifest M.json --cycles 240 [--json out.json]
+
+M.json comes from `benchmarks.fixtures onsale`. Statements are counted in a separate pass
+(counting them costs time), so the times are not inflated by it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import sys
+import time
+from collections import defaultdict
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from benchmarks.common import django_setup, load_manifest, write_json
+
+KINDS = ("trivial_get", "hold", "release", "checkout")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--manifest", required=True)
+    parser.add_argument("--cycles", type=int, default=240)
+    parser.add_argument("--checkout-ratio", type=float, default=0.2)
+    parser.add_argument("--cashier", type=int, default=0, help="index of the manifest token")
+    parser.add_argument("--json", help="write the result here")
+    args = parser.parse_args(argv)
+    django_setup()
+    logging.disable(logging.INFO)  # one log line per hold would bury the table
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    manifest = load_manifest(args.manifest)
+    seats = manifest["seat_ids"]
+    client = Client(HTTP_HOST=manifest["host"],
+                    HTTP_AUTHORIZATION=f"Token {manifest['tokens'][args.cashier]}")
+    seat_price_ves = Decimal(manifest["seat_price"]) * Decimal("1.16") * Decimal(manifest["rate"])
+
+    def hold(seat_ids: list[int]):
+        return client.post("/api/holds/", {"event": manifest["event"], "seat_ids": seat_ids},
+                           content_type="application/json")
+
+    def checkout(hold_id: int, seats_held: int):
+        amount = str((seat_price_ves * seats_held).quantize(Decimal("0.01")))
+        return client.post(f"/api/holds/{hold_id}/checkout/",
+                           {"payments": [{"method": "pago_movil", "currency": "VES",
+                                          "amount": amount}]},
+                           content_type="application/json")
+
+    def run(cycles: int, seed: int, record) -> None:
+        rng = random.Random(seed)
+        for _ in range(cycles):
+            record("trivial_get", partial(client.get, "/api/settings/"))
+            k = rng.randint(1, 4)
+            start = rng.randrange(0, len(seats) - k)
+            held = record("hold", partial(hold, seats[start:start + k]))
+            if held.status_code != 201:
+                continue
+            hold_id = held.json()["id"]
+            if rng.random() < args.checkout_ratio:
+                record("checkout", partial(checkout, hold_id, k))
+            else:
+                record("release", partial(client.delete, f"/api/holds/{hold_id}/"))
+
+    cpu: dict[str, list[float]] = defaultdict(list)
+    wall: dict[str, list[float]] = defaultdict(list)
+    statements: dict[str, list[int]] = defaultdict(list)
+
+    def timed(kind: str, call):
+        started_wall, started_cpu = time.perf_counter(), time.process_time()
+        response = call()
+        cpu[kind].append(time.process_time() - started_cpu)
+        wall[kind].append(time.perf_counter() - started_wall)
+        return response
+
+    def counted(kind: str, call):
+        with CaptureQueriesContext(connection) as queries:
+            response = call()
+        statements[kind].append(len(queries.captured_queries))
+        return response
+
+    run(20, 1, lambda kind, call: call())  # warm: imports, connections, caches
+    run(args.cycles, 2, timed)
+    run(max(10, args.cycles // 10), 3, counted)
+
+    def mean_ms(values: list[float]) -> float | None:
+        return round(sum(values) / len(values) * 1000, 2) if values else None
+
+    costs = {kind: {"count": len(cpu[kind]), "cpu_ms": mean_ms(cpu[kind]),
+                    "wall_ms": mean_ms(wall[kind]),
+                    "statements": (round(sum(statements[kind]) / len(statements[kind]), 1)
+                                   if statements[kind] else None)}
+             for kind in KINDS}
+    ratio = args.checkout_ratio
+    cycle_cpu_ms = (costs["hold"]["cpu_ms"] + (1 - ratio) * costs["release"]["cpu_ms"]
+                    + ratio * costs["checkout"]["cpu_ms"])
+    cores = os.cpu_count() or 1
+    result: dict[str, Any] = {
+        "benchmark": "request_costs",
+        "config": {"cycles": args.cycles, "checkout_ratio": ratio},
+        "costs": costs,
+        "hold_cycle_cpu_ms": round(cycle_cpu_ms, 2),
+        # If the whole machine did nothing but this process's Python work:
+        "holds_per_s_ceiling_python_only": round(cores * 1000 / cycle_cpu_ms, 1),
+        "trivial_get_per_s_ceiling_python_only": round(
+            cores * 1000 / costs["trivial_get"]["cpu_ms"], 1),
+    }
+    print(f"\nrequest costs, in process, {args.cycles} cycles "
+          f"({ratio:.0%} of holds checked out, the rest released)")
+    print(f"  {'request':<14}{'count':>7}{'CPU ms':>9}{'wall ms':>9}{'statements':>12}")
+    for kind, c in costs.items():
+        print(f"  {kind:<14}{c['count']:>7}{c['cpu_ms'] or 0:>9.2f}{c['wall_ms'] or 0:>9.2f}"
+              f"{c['statements'] if c['statements'] is not None else '-':>12}")
+    print(f"\n  one hold cycle: {cycle_cpu_ms:.1f} ms of CPU in Python → at most "
+          f"{result['holds_per_s_ceiling_python_only']} holds/s on {cores} cores, "
+          f"before PostgreSQL, Redis, gunicorn and the load client take theirs")
+    write_json(args.json, result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
