@@ -26,10 +26,15 @@ def lock_series(kind: str, terminal: str = "") -> FiscalSeries:
                   .select_for_update().first())
         if series is not None:
             return series
-    FiscalSeries.objects.bulk_create(
-        [FiscalSeries(kind=kind, terminal="", code=DEFAULT_CODES[kind])], ignore_conflicts=True
-    )
-    return FiscalSeries.objects.select_for_update().get(kind=kind, terminal="")
+    default = FiscalSeries.objects.filter(kind=kind, terminal="").select_for_update()
+    series = default.first()
+    if series is None:  # first document of the kind: create the series, then lock it
+        FiscalSeries.objects.bulk_create(
+            [FiscalSeries(kind=kind, terminal="", code=DEFAULT_CODES[kind])],
+            ignore_conflicts=True,
+        )
+        series = default.get()
+    return series
 
 
 def lock_profile() -> FiscalProfile:

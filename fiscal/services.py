@@ -199,10 +199,11 @@ def _issue(
     *, kind: str, figures: _Figures, snapshot: dict[str, Any], issued_by: AbstractBaseUser,
     now: datetime, terminal: str = "", tx: Transaction | None = None,
     original: FiscalDocument | None = None, reason: str = "", paid_ves: Decimal | None = None,
-    buyer_name: str = "", buyer_tax_id: str = "",
+    buyer_name: str = "", buyer_tax_id: str = "", profile: FiscalProfile | None = None,
 ) -> FiscalDocument:
-    """Number and save one document. Must run inside the caller's transaction."""
-    profile = fiscal_profile()
+    """Number and save one document. Must run inside the caller's transaction. `profile`:
+    the one the caller already read (the document and its rates snapshot then agree)."""
+    profile = profile or fiscal_profile()
     series, number, control = _take_number(kind, terminal)
     b = figures.breakdown
     snapshot = {
@@ -288,7 +289,7 @@ def issue_invoice(
                                                  received),
                   "balance_ves": str(breakdown.balance_ves)},
         issued_by=issued_by, now=now, terminal=terminal, tx=tx,
-        buyer_name=buyer_name, buyer_tax_id=buyer_tax_id,
+        buyer_name=buyer_name, buyer_tax_id=buyer_tax_id, profile=profile,
     )
 
 
@@ -308,10 +309,11 @@ def issue_payment_receipt(
     received_ves = sum((Decimal(p["amount_ves"]) for p in payments if p["received_now"]),
                        Decimal("0.00"))
     buyer_name, buyer_tax_id = _buyer(tx)
+    profile = fiscal_profile()
     return _issue(
         kind=DocumentKind.PAYMENT_RECEIPT,
         figures=_Figures(breakdown, exchange["currency"], exchange["rate"]),
-        snapshot={"rates": _rates_snapshot(fiscal_profile()), "lines": [
+        snapshot={"rates": _rates_snapshot(profile), "lines": [
             _line_snapshot(i, amounts, breakdown.sale_currency)
             for i, amounts in enumerate(breakdown.lines)],
             "payments": payments, "paid_so_far_ves": str(breakdown.paid_ves),
@@ -319,7 +321,7 @@ def issue_payment_receipt(
             "payment_deadline": tx.payment_deadline.isoformat() if tx.payment_deadline
             else None},
         issued_by=issued_by, now=now, terminal=terminal, tx=tx, paid_ves=received_ves,
-        buyer_name=buyer_name, buyer_tax_id=buyer_tax_id,
+        buyer_name=buyer_name, buyer_tax_id=buyer_tax_id, profile=profile,
     )
 
 

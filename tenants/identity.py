@@ -45,9 +45,10 @@ _entries: dict[tuple[str, ...], tuple[str, float, Any]] = {}
 
 
 # Inside a request (`one_version_per_request`) the version is read from Redis once, for
-# the tenant, the token and the settings together.
+# the tenant, the token and the settings together (None, Redis unreachable, included).
+_OUTSIDE_REQUEST = object()
 _NOT_READ = object()
-_request_version: ContextVar[Any] = ContextVar("identity_version", default=None)
+_request_version: ContextVar[Any] = ContextVar("identity_version", default=_OUTSIDE_REQUEST)
 
 
 @contextmanager
@@ -63,21 +64,32 @@ def current_version() -> str | None:
     """The shared version, created when missing (a new or flushed Redis); None when Redis
     cannot be reached."""
     memo = _request_version.get()
-    if memo is not None and memo is not _NOT_READ:
+    if memo is not _OUTSIDE_REQUEST and memo is not _NOT_READ:
         return memo
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)
-        version = cache.get(VERSION_KEY)
+    version = _read_version()
     if memo is _NOT_READ:
         _request_version.set(version)
+    return version
+
+
+def _read_version() -> str | None:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        fresh = secrets.token_hex(8)
+        # The cache ignores Redis errors: add() answers True (stored), False (another
+        # process stored one first) or None (Redis unreachable: nothing is remembered).
+        added = cache.add(VERSION_KEY, fresh, timeout=None)
+        if added:
+            version = fresh
+        elif added is False:
+            version = cache.get(VERSION_KEY)
     return version
 
 
 def replace_version() -> None:
     """Every process forgets what it remembered (at its next lookup)."""
     cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
-    if _request_version.get() is not None:
+    if _request_version.get() is not _OUTSIDE_REQUEST:
         _request_version.set(_NOT_READ)  # this request reads the new one
 
 
