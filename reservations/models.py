@@ -106,9 +106,8 @@ class ReservedTicket(models.Model):
         what = f"seat {self.seat_id}" if self.seat_id else f"{self.quantity} × zone {self.zone_id}"
         return f"{what} ({self.status})"
 
-    @property
-    def is_live(self) -> bool:
-        return self.status == self.Status.ACTIVE and self.reserved_until > timezone.now()
+    def is_live_at(self, now: datetime) -> bool:
+        return self.status == self.Status.ACTIVE and self.reserved_until > now
 
     @classmethod
     def claims_at(cls, status: str, reserved_until: datetime, now: datetime) -> bool:

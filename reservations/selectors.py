@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Min, QuerySet
+from django.db.models import Min, QuerySet, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from reservations import cache as availability_cache
 from reservations.models import ReservedTicket
-from reservations.services import ga_claimed_by_zone
 from sales.models import Event, Seat, Transaction, Zone
 from tenants.permissions import acts_on_every_hold
 
 AVAILABLE, RESERVED, RESERVED_BY_ME, SOLD = "available", "reserved", "reserved_by_me", "sold"
+
+
+def ga_claimed_by_zone(zone_ids: Iterable[int], now: datetime) -> dict[int, int]:
+    """Units of each general-admission zone that are held (live) or sold."""
+    return dict(
+        ReservedTicket.objects.claiming(now)
+        .filter(zone_id__in=list(zone_ids), seat__isnull=True)
+        .values("zone_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("zone_id", "units")
+    )
 
 
 def _compute_snapshot(event: Event, now: datetime) -> dict[str, Any]:

@@ -8,7 +8,7 @@ IntegrityError, answered with the same 409."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -44,6 +44,7 @@ from reservations.lock_objects import (
     set_lock_timeout,
 )
 from reservations.models import HoldAttempt, ReservedTicket, StatusChange
+from reservations.selectors import ga_claimed_by_zone, hold_items
 from reservations.transitions import (
     record_created,
     transition_reserved_tickets,
@@ -283,17 +284,6 @@ def _unavailable_seats(seats: list[Seat], claims: dict[int, str]) -> list[Unavai
     ]
 
 
-def ga_claimed_by_zone(zone_ids: Iterable[int], now: datetime) -> dict[int, int]:
-    """Units of each general-admission zone that are held (live) or sold."""
-    return dict(
-        ReservedTicket.objects.claiming(now)
-        .filter(zone_id__in=list(zone_ids), seat__isnull=True)
-        .values("zone_id")
-        .annotate(units=Sum("quantity"))
-        .values_list("zone_id", "units")
-    )
-
-
 def _ga_shortfalls(
     ga_zones: dict[int, Zone], zones: Sequence[ZoneQuantity], now: datetime
 ) -> list[ZoneShortfall]:
@@ -339,8 +329,9 @@ def _create_hold(
 # --- Acting on an existing hold ------------------------------------------------------
 
 
-def _locked_hold_for(user: AbstractBaseUser, transaction_id: int) -> Transaction:
-    """The transaction, locked; a cashier sees only their own (others' are 404)."""
+def locked_hold_for(user: AbstractBaseUser, transaction_id: int) -> Transaction:
+    """The transaction, locked (inside the caller's atomic block); a cashier sees only
+    their own (others' are 404)."""
     tx = lock_transaction(transaction_id)
     if tx is None:
         raise HoldNotFound()
@@ -356,19 +347,21 @@ def _require_pending(tx: Transaction, action: str) -> None:
         raise IllegalTransition(f"Hold {tx.pk} is {tx.status}; it cannot be {action}.")
 
 
-def _active_items(tx: Transaction) -> list[ReservedTicket]:
-    return list(tx.reserved_tickets.filter(status=ACTIVE).select_related("seat", "zone"))
-
-
-def _all_items(tx: Transaction) -> list[ReservedTicket]:
-    return list(tx.reserved_tickets.select_related("seat", "zone").order_by("id"))
-
-
-def _require_live(tx: Transaction, items: list[ReservedTicket], now: datetime) -> None:
+def _require_live(items: list[ReservedTicket], now: datetime, expired_message: str | None
+                  ) -> None:
     """Expiry is exact: a hold past its time is refused with 410 whether or not the
     cleanup job has recorded it yet (it will)."""
-    if not items or any(item.reserved_until <= now for item in items):
-        raise HoldExpired()
+    if not items or not all(item.is_live_at(now) for item in items):
+        raise HoldExpired(expired_message)
+
+
+def live_hold_items(
+    tx: Transaction, now: datetime, *, expired_message: str | None = None
+) -> list[ReservedTicket]:
+    """The (locked) transaction's ACTIVE items, all live, or HoldExpired."""
+    items = list(tx.reserved_tickets.filter(status=ACTIVE).select_related("seat", "zone"))
+    _require_live(items, now, expired_message)
+    return items
 
 
 def release_hold(
@@ -384,11 +377,11 @@ def release_hold(
     The transaction carries all its items as written (`written_items`)."""
     now = now or timezone.now()
     with transaction.atomic():
-        tx = _locked_hold_for(user, transaction_id)
+        tx = locked_hold_for(user, transaction_id)
         _require_pending(tx, "released")
-        all_items = _all_items(tx)
+        all_items = hold_items(tx)
         items = [item for item in all_items if item.status == ACTIVE]
-        _require_live(tx, items, now)
+        _require_live(items, now, None)
         if seat_ids is not None:
             wanted = set(seat_ids)
             if not wanted:
@@ -423,10 +416,9 @@ def extend_hold(
     now = now or timezone.now()
     settings = current_tenant_settings()
     with transaction.atomic():
-        tx = _locked_hold_for(user, transaction_id)
+        tx = locked_hold_for(user, transaction_id)
         _require_pending(tx, "extended")
-        items = _active_items(tx)
-        _require_live(tx, items, now)
+        items = live_hold_items(tx, now)
         if not settings.allow_hold_extension:
             raise ExtensionRefused("This venue does not allow extending holds.")
         if tx.extensions_used >= 1:
@@ -448,18 +440,6 @@ def extend_hold(
         _on_commit_invalidate({tx.event_id})
     logger.info("hold.extended", transaction=transaction_id)
     return tx
-
-
-def locked_hold_for(user: AbstractBaseUser, transaction_id: int) -> Transaction:
-    """For checkout and payments (inside their atomic block): the locked transaction."""
-    return _locked_hold_for(user, transaction_id)
-
-
-def live_items_for_checkout(tx: Transaction, now: datetime) -> list[ReservedTicket]:
-    """The hold's items, all live, or HoldExpired."""
-    items = _active_items(tx)
-    _require_live(tx, items, now)
-    return items
 
 
 def complete_items(

@@ -27,7 +27,7 @@ from reservations.models import ReservedTicket, StatusChange
 from reservations.services import (
     complete_items,
     keep_items_until,
-    live_items_for_checkout,
+    live_hold_items,
     locked_hold_for,
 )
 from reservations.transitions import transition_transaction
@@ -138,7 +138,7 @@ def quote_hold(
             status__in=[ReservedTicket.Status.ACTIVE, ReservedTicket.Status.COMPLETED]
         ).select_related("seat", "zone"))
         if tx.status == Transaction.Status.PENDING:
-            items = live_items_for_checkout(tx, now)
+            items = live_hold_items(tx, now)
         elif not items:
             raise HoldExpired()
         return _quote(tx, items, payments, now)[0]
@@ -217,7 +217,7 @@ def checkout_hold(
                 + ("add payments to it instead." if tx.status == Transaction.Status.RESERVED
                    else "it cannot be checked out.")
             )
-        items = live_items_for_checkout(tx, now)
+        items = live_hold_items(tx, now)
         breakdown, rate_info = _quote(tx, items, payments, now)
         if customer:
             tx.customer_name, tx.customer_tax_id = customer.name, customer.tax_id
@@ -261,10 +261,8 @@ def add_payment(
                 f"Transaction {tx.pk} is {tx.status}; payments are only added to a "
                 "reserved (partially paid) transaction."
             )
-        items = list(tx.reserved_tickets.filter(status=ReservedTicket.Status.ACTIVE)
-                     .select_related("seat", "zone"))
-        if not items or any(item.reserved_until <= now for item in items):
-            raise HoldExpired("The payment deadline of this reservation has passed.")
+        items = live_hold_items(
+            tx, now, expired_message="The payment deadline of this reservation has passed.")
         breakdown, rate_info = _quote(tx, items, payments, now)
         _record_payments(tx, payments, rate_info, user, now)
         if breakdown.is_paid_in_full:
