@@ -7,17 +7,20 @@ import json
 import logging
 import os
 import platform
+import random
 import statistics
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO_DIR / "benchmarks" / "results"
 DEFAULT_SERVER = "http://127.0.0.1:8100"
+ROW = 500  # seats per row in the fixtures' events: a hold never spans two rows
 
 
 def django_setup() -> None:
@@ -161,3 +164,25 @@ def print_table(title: str, rows: dict[str, dict[str, Any]]) -> None:
             return "-" if s.get(key) is None else f"{s[key]:.1f}"
         print(f"  {name:<24}{s['count']:>8}{cell('p50_ms'):>10}{cell('p95_ms'):>10}"
               f"{cell('p99_ms'):>10}{cell('max_ms'):>10}")
+
+
+def pick_seats(rng: random.Random, seat_ids: list[int], hot: int | None = None) -> list[int]:
+    """1–4 neighbouring seats of one row; with `hot`, half of the picks fall among the
+    first `hot` seats (so cashiers collide)."""
+    k = rng.randint(1, 4)
+    n = len(seat_ids)
+    if hot is not None and rng.random() < 0.5:
+        start = rng.randrange(min(hot, n))
+    else:
+        start = rng.randrange(n)
+    row_end = min((start // ROW + 1) * ROW, n)
+    start = max(0, min(start, row_end - k))
+    return seat_ids[start:start + k]
+
+
+def checkout_body(priced: Mapping[str, Any], seats: int) -> dict[str, Any]:
+    """Payment in full, in Bs by pago móvil, for `seats` seats of the fixture's price and
+    rate (`priced` is a manifest: seat_price in USD, rate in Bs per USD; IVA 16 %)."""
+    per_seat = Decimal(priced["seat_price"]) * Decimal("1.16") * Decimal(priced["rate"])
+    amount = (per_seat * seats).quantize(Decimal("0.01"))
+    return {"payments": [{"method": "pago_movil", "currency": "VES", "amount": str(amount)}]}

@@ -27,17 +27,22 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from benchmarks.common import REPO_DIR, write_json
+from benchmarks.common import (
+    REPO_DIR,
+    RESULTS_DIR,
+    checkout_body,
+    load_manifest,
+    pick_seats,
+    write_json,
+)
 
-PY = str(REPO_DIR / ".venv" / "bin" / "python")
-GUNICORN = str(REPO_DIR / ".venv" / "bin" / "gunicorn")
-ROW = 500
+PY = sys.executable  # the project's venv, whichever POS_VENV_DIR made it
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
 
 def _pg_bin() -> Path:
@@ -167,7 +172,6 @@ async def _load(server: str, manifest: dict[str, Any], cashiers: int, duration: 
     acknowledged: dict[str, list[int]] = {"holds": [], "checkouts": []}
     transport: Counter = Counter()
     t0 = time.monotonic()
-    price = Decimal(manifest["seat_price"]) * Decimal("1.16") * Decimal(manifest["rate"])
     seats = manifest["seat_ids"]
     fault_end: list[float] = []
 
@@ -194,20 +198,16 @@ async def _load(server: str, manifest: dict[str, Any], cashiers: int, duration: 
 
     async def cashier(client, token: str, rng: random.Random) -> None:
         while running():
-            k = rng.randint(1, 4)
-            start = rng.randrange(len(seats))
-            start = max(0, min(start, min((start // ROW + 1) * ROW, len(seats)) - k))
+            picked = pick_seats(rng, seats)
             r = await call(client, "hold", "POST", "/api/holds/", token,
-                           {"event": manifest["event"], "seat_ids": seats[start:start + k]})
+                           {"event": manifest["event"], "seat_ids": picked})
             if r is None or r.status_code != 201:
                 continue
             hold_id = r.json()["id"]
             acknowledged["holds"].append(hold_id)
             if rng.random() < 0.3:
-                amount = str((price * k).quantize(Decimal("0.01")))
                 r = await call(client, "checkout", "POST", f"/api/holds/{hold_id}/checkout/",
-                               token, {"payments": [{"method": "pago_movil", "currency": "VES",
-                                                     "amount": amount}]})
+                               token, checkout_body(manifest, len(picked)))
                 if r is not None and r.status_code == 200:
                     acknowledged["checkouts"].append(hold_id)
             else:
@@ -326,8 +326,16 @@ def main(argv: list[str] | None = None) -> int:
            "POS_REDIS_CACHE_DB": "1", "POS_REDIS_BROKER_DB": "0",
            "POS_CACHE_PREFIX": "pos-faults", "POS_DEBUG": "0", "POS_LOG_LEVEL": "WARNING",
            "POS_LOG_FORMAT": "json"}
-    results_dir = REPO_DIR / "benchmarks" / "results"
-    server = Server(args.port, args.workers, env, results_dir / "faults-server.log")
+    server = Server(args.port, args.workers, env, RESULTS_DIR / "faults-server.log")
+    manifest_path = RESULTS_DIR / "faults-manifest.json"
+
+    def fresh_manifest() -> dict[str, Any]:
+        """A new event (each drill counts only its own sales) and its cashiers."""
+        subprocess.run([PY, "-m", "benchmarks.fixtures", "onsale", "--seats", str(args.seats),
+                        "--cashiers", str(args.cashiers), "--out", str(manifest_path)],
+                       cwd=REPO_DIR, env=env, check=True)
+        return load_manifest(str(manifest_path))
+
     result: dict[str, Any] = {"benchmark": "faults", "config": vars(args), "drills": {}}
     ok = True
     try:
@@ -336,11 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         redis.start()
         pg.create_database(args.db_name)
         _manage(env, "migrate_schemas", "--noinput", "-v", "0")
-        manifest_path = results_dir / "faults-manifest.json"
-        subprocess.run([PY, "-m", "benchmarks.fixtures", "onsale", "--seats", str(args.seats),
-                        "--cashiers", str(args.cashiers), "--out", str(manifest_path)],
-                       cwd=REPO_DIR, env=env, check=True)
-        manifest = json.loads(manifest_path.read_text())
+        manifest = fresh_manifest()
         server.start()
         url = f"http://127.0.0.1:{args.port}"
 
@@ -361,12 +365,7 @@ def main(argv: list[str] | None = None) -> int:
             ok &= summary["passed"]
 
         if args.drill in {"all", "redis"}:
-            # A fresh event: the PostgreSQL drill's sales must not count here.
-            subprocess.run(
-                [PY, "-m", "benchmarks.fixtures", "onsale", "--seats", str(args.seats),
-                 "--cashiers", str(args.cashiers), "--out", str(manifest_path)],
-                cwd=REPO_DIR, env=env, check=True)
-            manifest = json.loads(manifest_path.read_text())
+            manifest = fresh_manifest()  # the PostgreSQL drill's sales must not count here
             run = asyncio.run(_load(url, manifest, args.cashiers, args.duration, redis.stop,
                                     args.restart_at, args.after))
             summary = _summarise(run)

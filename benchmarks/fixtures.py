@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import django_setup
+from benchmarks.common import ROW, django_setup
 
 BENCH_SCHEMA = "bench"
 PASSWORD = "bench-pass-123"
@@ -91,7 +91,7 @@ def make_event(name: str, seats: int, *, reuse: bool = False) -> tuple[Any, list
     venue = Venue.objects.get_or_create(name="Bench Arena")[0]
     event = Event.objects.create(venue=venue, name=name, currency="USD",
                                  starts_at=timezone.now() + timedelta(days=30))
-    per_row = min(500, seats)
+    per_row = min(ROW, seats)
     rows = math.ceil(seats / per_row)
     zones_needed = math.ceil(rows / MAX_ROWS)
     made = 0

@@ -23,21 +23,20 @@ import time
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from decimal import Decimal
 from multiprocessing import get_context
 from typing import Any
 
 from benchmarks.common import (
     DEFAULT_SERVER,
+    checkout_body,
     django_setup,
     http_client,
     latency_summary,
     load_manifest,
+    pick_seats,
     print_table,
     write_json,
 )
-
-ROW = 500  # seats per row in the fixture: a hold never spans two rows
 
 
 @dataclass
@@ -80,18 +79,8 @@ async def _call(client, tally: Tally, name: str, method: str, url: str, token: s
     return response
 
 
-def pick_seats(rng: random.Random, seat_ids: list[int], hot: int) -> list[int]:
-    k = rng.randint(1, 4)
-    n = len(seat_ids)
-    start = rng.randrange(min(hot, n)) if rng.random() < 0.5 else rng.randrange(n)
-    row_end = min((start // ROW + 1) * ROW, n)
-    start = max(0, min(start, row_end - k))
-    return seat_ids[start:start + k]
-
-
 async def _cashier(client, tally: Tally, token: str, cfg: dict[str, Any], deadline: float,
                    rng: random.Random) -> None:
-    seat_price_ves = Decimal(cfg["seat_price"]) * Decimal("1.16") * Decimal(cfg["rate"])
     while time.monotonic() < deadline:
         if cfg["mode"] == "get":
             await _call(client, tally, "trivial_get", "GET", "/api/settings/", token)
@@ -103,10 +92,8 @@ async def _cashier(client, tally: Tally, token: str, cfg: dict[str, Any], deadli
             continue
         hold_id = response.json()["id"]
         if rng.random() < cfg["checkout_ratio"]:
-            amount = (seat_price_ves * len(seats)).quantize(Decimal("0.01"))
             await _call(client, tally, "checkout", "POST", f"/api/holds/{hold_id}/checkout/",
-                        token, {"payments": [{"method": "pago_movil", "currency": "VES",
-                                              "amount": str(amount)}]})
+                        token, checkout_body(cfg, len(seats)))
         else:
             await _call(client, tally, "release", "DELETE", f"/api/holds/{hold_id}/", token)
 

@@ -18,11 +18,10 @@ import random
 import sys
 import time
 from collections import defaultdict
-from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from benchmarks.common import django_setup, load_manifest, write_json
+from benchmarks.common import checkout_body, django_setup, load_manifest, write_json
 
 KINDS = ("trivial_get", "hold", "release", "checkout")
 
@@ -46,18 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     seats = manifest["seat_ids"]
     client = Client(HTTP_HOST=manifest["host"],
                     HTTP_AUTHORIZATION=f"Token {manifest['tokens'][args.cashier]}")
-    seat_price_ves = Decimal(manifest["seat_price"]) * Decimal("1.16") * Decimal(manifest["rate"])
 
     def hold(seat_ids: list[int]):
         return client.post("/api/holds/", {"event": manifest["event"], "seat_ids": seat_ids},
                            content_type="application/json")
 
     def checkout(hold_id: int, seats_held: int):
-        amount = str((seat_price_ves * seats_held).quantize(Decimal("0.01")))
         return client.post(f"/api/holds/{hold_id}/checkout/",
-                           {"payments": [{"method": "pago_movil", "currency": "VES",
-                                          "amount": amount}]},
-                           content_type="application/json")
+                           checkout_body(manifest, seats_held), content_type="application/json")
 
     def run(cycles: int, seed: int, record) -> None:
         rng = random.Random(seed)

@@ -27,11 +27,10 @@ from benchmarks.common import (
     DEFAULT_SERVER,
     latency_summary,
     load_manifest,
+    pick_seats,
     print_table,
     write_json,
 )
-
-ROW = 500
 
 
 async def _one_case(server: str, case: dict[str, Any], requests: int, concurrency: int,
@@ -50,14 +49,10 @@ async def _one_case(server: str, case: dict[str, Any], requests: int, concurrenc
                 target = targets[rng.randrange(len(targets))]
                 token = target["tokens"][(index + i) % len(target["tokens"])]
                 headers = {"Host": target["host"], "Authorization": f"Token {token}"}
-                seats = target["seat_ids"]
-                k = rng.randint(1, 4)
-                start = rng.randrange(len(seats))
-                row_end = min((start // ROW + 1) * ROW, len(seats))
-                start = max(0, min(start, row_end - k))
+                seats = pick_seats(rng, target["seat_ids"])
                 started = time.perf_counter()
                 response = await client.post("/api/holds/", headers=headers, json={
-                    "event": target["event"], "seat_ids": seats[start:start + k]})
+                    "event": target["event"], "seat_ids": seats})
                 elapsed = time.perf_counter() - started
                 if not measure:
                     if response.status_code == 201:

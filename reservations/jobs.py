@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from pos.errors import DomainError
 from reservations import services
-from reservations.errors import ExtensionJobNotFound, InvalidBulkExtension
+from reservations.errors import ExtensionJobNotFound
 from reservations.models import ExtensionJob
-from sales.models import Event
 
 logger = structlog.get_logger(__name__)
 
@@ -33,9 +32,7 @@ def start_extension_job(
     queued."""
     from reservations.tasks import extend_reservations as extend_task  # tasks import us
 
-    services.validate_bulk_extension(hours, expiring_within)
-    if event_id is not None and not Event.objects.filter(pk=event_id).exists():
-        raise InvalidBulkExtension(f"Event {event_id} does not exist.")
+    services.validate_bulk_extension(hours, expiring_within, event_id)
     job = ExtensionJob.objects.create(job_id=new_job_id(), hours=hours, event_id=event_id,
                                       expiring_within=expiring_within, requested_by=actor)
     # The schema is named explicitly: the callback may run after the request's connection

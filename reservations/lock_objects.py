@@ -30,7 +30,6 @@ def lock_user(user_id: int) -> None:
 def lock_transaction(transaction_id: int) -> Transaction | None:
     return (
         Transaction.objects.filter(pk=transaction_id)
-        .select_related("event")
         .select_for_update(of=("self",))
         .first()
     )

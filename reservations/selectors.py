@@ -181,7 +181,7 @@ def event_availability(
 def holds_visible_to(user: AbstractBaseUser) -> QuerySet[Transaction]:
     """Transactions a user may act on as holds: a cashier's own; all for venue admins
     (tenants.permissions.EVERY_HOLD; the services apply the same rule to a locked row)."""
-    queryset = Transaction.objects.select_related("event")
+    queryset = Transaction.objects.all()
     if acts_on_every_hold(user):
         return queryset
     return queryset.filter(cashier=user)

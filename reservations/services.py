@@ -143,18 +143,13 @@ def _expire_stale(
     return result
 
 
-def _on_commit_invalidate(event_ids: set[int]) -> None:
+def invalidate_availability(event_ids: set[int]) -> None:
     """Replace the events' cache versions now and again after commit: a reader between the
     two may file a pre-commit snapshot under the first new version, and the second
     replacement retires it. (A rollback only costs one needless cache miss.)"""
     if event_ids:
         availability_cache.invalidate_events(set(event_ids))
         transaction.on_commit(partial(availability_cache.invalidate_events, set(event_ids)))
-
-
-def invalidate_availability(event_ids: set[int]) -> None:
-    """For writes made elsewhere that change what availability shows (deleting an event)."""
-    _on_commit_invalidate(event_ids)
 
 
 def hold_seats(
@@ -199,7 +194,7 @@ def hold_seats(
             tx = _create_hold(user=user, event=event, seats=seats, ga_zones=ga_zones,
                               zones=zones, now=now,
                               hold_minutes=venue.reservation_hold_minutes)
-            _on_commit_invalidate(changed_events | {event.pk})
+            invalidate_availability(changed_events | {event.pk})
     except SeatsUnavailable as exc:
         # Recorded after the rollback, so the refusals survive it (contested-seat alerts).
         record_refused_hold_attempts(user=user, event_id=event_id,
@@ -403,7 +398,7 @@ def release_hold(
         else:
             transition_transaction(tx, to=Transaction.Status.CANCELLED, reason=reason,
                                    actor=user, now=now)
-        _on_commit_invalidate({tx.event_id})
+        invalidate_availability({tx.event_id})
     tx.written_items = all_items  # with the statuses just written
     logger.info("hold.released", transaction=transaction_id, partial=seat_ids is not None)
     return tx
@@ -426,9 +421,7 @@ def extend_hold(
         new_until = max(i.reserved_until for i in items) + timedelta(
             minutes=settings.reservation_hold_minutes
         )
-        ReservedTicket.objects.filter(id__in=[i.pk for i in items], status=ACTIVE).update(
-            reserved_until=new_until, updated_at=now
-        )
+        keep_items_until(items, until=new_until, now=now)
         tx.extensions_used += 1
         tx.save(update_fields=["extensions_used", "updated_at"])
         # The expiry is part of the hold's state: the audit trail shows who extended it.
@@ -437,7 +430,6 @@ def extend_hold(
             from_status=tx.status, to_status=tx.status, reason=Reason.USER, actor_id=user.pk,
             note=f"hold extended until {new_until.isoformat()}", created_at=now,
         )
-        _on_commit_invalidate({tx.event_id})
     logger.info("hold.extended", transaction=transaction_id)
     return tx
 
@@ -451,15 +443,15 @@ def complete_items(
                                           actor=actor, now=now)
     if len(changed) != len(items):
         raise HoldExpired()
-    _on_commit_invalidate({items[0].event_id})
+    invalidate_availability({items[0].event_id})
 
 
 def keep_items_until(items: list[ReservedTicket], *, until: datetime, now: datetime) -> None:
-    """A partial-payment reservation keeps its seats until the payment deadline."""
+    """The items stay held until `until` (a partial payment's deadline, an extension)."""
     ReservedTicket.objects.filter(id__in=[i.pk for i in items], status=ACTIVE).update(
         reserved_until=until, updated_at=now
     )
-    _on_commit_invalidate({items[0].event_id})
+    invalidate_availability({items[0].event_id})
 
 
 def expire_stale_holds(
@@ -485,7 +477,7 @@ def expire_stale_holds(
                 .select_for_update(skip_locked=True)[:batch_size]
             )
             result = _expire_stale(batch, reason=Reason.EXPIRY, now=now)
-            _on_commit_invalidate(result.events)
+            invalidate_availability(result.events)
         total.holds += result.holds
         total.transactions += result.transactions
         if result.holds < batch_size:
@@ -521,7 +513,10 @@ def record_refused_hold_attempts(
 MAX_BULK_EXTENSION_HOURS = 720
 
 
-def validate_bulk_extension(hours: int, expiring_within: int | None) -> None:
+def validate_bulk_extension(
+    hours: int, expiring_within: int | None, event_id: int | None = None
+) -> None:
+    """Refuse a bulk extension's arguments; `event_id` is checked in the current schema."""
     if isinstance(hours, bool) or not isinstance(hours, int) or hours <= 0:
         raise InvalidBulkExtension(f"Hours must be a positive whole number, not {hours!r}.")
     if hours > MAX_BULK_EXTENSION_HOURS:
@@ -533,6 +528,8 @@ def validate_bulk_extension(hours: int, expiring_within: int | None) -> None:
         raise InvalidBulkExtension(
             f"Expiring-within must be between 1 and {MAX_BULK_EXTENSION_HOURS} hours."
         )
+    if event_id is not None and not Event.objects.filter(pk=event_id).exists():
+        raise InvalidBulkExtension(f"Event {event_id} does not exist.")
 
 
 def reservations_to_extend(
@@ -567,10 +564,8 @@ def extend_reservations(
     gets an audit row (reason bulk_extension) naming who, when and the old and new
     deadline. A `job_id` makes the job safe to run twice: a job already recorded is
     reported again, not applied again."""
-    validate_bulk_extension(hours, expiring_within)
+    validate_bulk_extension(hours, expiring_within, event_id)
     now = now or timezone.now()
-    if event_id is not None and not Event.objects.filter(pk=event_id).exists():
-        raise InvalidBulkExtension(f"Event {event_id} does not exist.")
     result: dict[str, object] = {"hours": hours, "dry_run": dry_run, "job": job_id,
                                  "replayed": False, "reservations": 0, "tickets": 0}
     tag = f"job {job_id}:" if job_id else ""
@@ -618,7 +613,7 @@ def extend_reservations(
                 result["reservations"] = int(result["reservations"]) + 1
                 result["tickets"] = int(result["tickets"]) + changed
                 events.add(tx.event_id)
-        _on_commit_invalidate(events)
+        invalidate_availability(events)
     logger.info("reservations.extended", hours=hours, reservations=result["reservations"],
                 event_id=event_id, by=who, job=job_id)
     return result

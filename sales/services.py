@@ -134,13 +134,14 @@ def quote_hold(
     now = now or timezone.now()
     with transaction.atomic():
         tx = locked_hold_for(user, transaction_id)
-        items = list(tx.reserved_tickets.filter(
-            status__in=[ReservedTicket.Status.ACTIVE, ReservedTicket.Status.COMPLETED]
-        ).select_related("seat", "zone"))
         if tx.status == Transaction.Status.PENDING:
             items = live_hold_items(tx, now)
-        elif not items:
-            raise HoldExpired()
+        else:
+            items = list(tx.reserved_tickets.filter(
+                status__in=[ReservedTicket.Status.ACTIVE, ReservedTicket.Status.COMPLETED]
+            ).select_related("seat", "zone"))
+            if not items:
+                raise HoldExpired()
         return _quote(tx, items, payments, now)[0]
 
 

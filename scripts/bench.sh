@@ -111,12 +111,8 @@ if wants scale; then
 fi
 stop_server
 if wants cleanup; then
-  if [ -f "$REPO_DIR/benchmarks/cleanup.py" ]; then
-    run cleanup "$PY" benchmarks/cleanup.py --database "${POS_DB_NAME}_cleanup" \
-      --holds "$CLEANUP_HOLDS" --json "$RESULTS/cleanup.json"
-  else
-    log "benchmarks/cleanup.py is not there yet: cleanup benchmark skipped"
-  fi
+  run cleanup "$PY" benchmarks/cleanup.py --database "${POS_DB_NAME}_cleanup" \
+    --holds "$CLEANUP_HOLDS" --json "$RESULTS/cleanup.json"
 fi
 if wants faults; then
   run faults "$PY" -m benchmarks.faults --duration "$FAULTS_DURATION" \

@@ -29,7 +29,7 @@ from django.http import (
 )
 from rest_framework.permissions import BasePermission
 
-from tenants.roles import Role, has_role
+from tenants.roles import Role, roles_of
 
 logger = structlog.get_logger(__name__)
 
@@ -129,7 +129,7 @@ def audience_of(user) -> frozenset[str]:
     """The audiences a user belongs to: their roles, or ANONYMOUS."""
     if not user or not user.is_authenticated:
         return frozenset({ANONYMOUS})
-    return frozenset(role for role in Role if has_role(user, role))
+    return roles_of(user)
 
 
 def allowed_audience(url_name: str | None, method: str) -> Audience | None:

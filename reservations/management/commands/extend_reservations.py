@@ -5,11 +5,11 @@ reservations.services.extend_reservations."""
 from __future__ import annotations
 
 import getpass
-import uuid
 
 from django.core.management.base import CommandError, CommandParser
 
 from pos.errors import DomainError
+from reservations.jobs import new_job_id
 from reservations.management.operator_command import OperatorCommand
 from reservations.services import extend_reservations, validate_bulk_extension
 
@@ -46,7 +46,7 @@ class Command(OperatorCommand):
         tenants = self.selected_tenants(options["tenant"])
         if options["event"] is not None and len(tenants) > 1:
             raise CommandError("Event ids are per tenant: give --tenant with --event.")
-        job_id = uuid.uuid4().hex[:12]
+        job_id = new_job_id()
         by = f"command ({options['by'] or _os_user()})"
         results, errors = self.for_each_tenant(
             tenants,
