@@ -17,15 +17,6 @@ FISCAL_PROFILE: Any = {'legal_name': 'Teatro Demo, C.A.',
  'max_rate_age_days': 4,
  'updated_at': '2026-11-30T21:41:36-04:00'}
 
-SERIES: Any = {'id': 1,
- 'kind': 'invoice',
- 'terminal': '',
- 'code': 'FAC',
- 'control_prefix': '00',
- 'next_number': 2,
- 'next_control_number': 2,
- 'created_at': '2026-11-30T21:41:38-04:00'}
-
 SERIES_REQUEST: Any = {'kind': 'invoice',
  'terminal': 'CAJA-2',
  'code': 'FAC-B',

@@ -13,7 +13,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from fiscal.models import DocumentKind, FiscalDocument
-from fiscal.selectors import FISCAL_TZ, LEGAL_CURRENCY
+from fiscal.selectors import FISCAL_TZ
+from fiscal.taxes import LEGAL_CURRENCY
 from sales.models import PaymentMethod, Ticket
 
 PAPER_WIDTH = "80mm"

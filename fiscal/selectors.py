@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from fiscal.errors import ExchangeRateMissing
 from fiscal.models import DocumentKind, ExchangeRate, FiscalDocument, FiscalProfile, ZReport
+from fiscal.taxes import LEGAL_CURRENCY
 from sales.models import Ticket
 from tenants.permissions import sees_every_sale
 
 FISCAL_TZ = ZoneInfo("America/Caracas")
-LEGAL_CURRENCY = "VES"
 
 
 def fiscal_day(moment: datetime | None = None) -> date:
@@ -68,7 +68,7 @@ def documents_visible_to(user: AbstractBaseUser) -> QuerySet[FiscalDocument]:
     """Cashiers see the documents of their own sales and those they issued; venue admins
     and operators see all."""
     queryset = FiscalDocument.objects.select_related(
-        "transaction", "original", "issued_by", "z_report").order_by("-issued_at", "-id")
+        "issued_by", "z_report").order_by("-issued_at", "-id")
     if sees_every_sale(user):  # tenants.permissions.EVERY_SALE
         return queryset
     return queryset.filter(Q(issued_by=user) | Q(transaction__cashier=user))
@@ -80,14 +80,6 @@ def tickets_visible_to(user: AbstractBaseUser) -> QuerySet[Ticket]:
     if sees_every_sale(user):  # tenants.permissions.EVERY_SALE
         return queryset
     return queryset.filter(transaction__cashier=user)
-
-
-def documents_of_transactions(transaction_ids: Iterable[int]) -> dict[int, list[FiscalDocument]]:
-    found: dict[int, list[FiscalDocument]] = {}
-    for document in FiscalDocument.objects.filter(transaction_id__in=list(transaction_ids)) \
-            .order_by("issued_at", "id"):
-        found.setdefault(document.transaction_id, []).append(document)
-    return found
 
 
 def _money(value: Decimal) -> str:

@@ -146,7 +146,8 @@ class ZReportSerializer(serializers.ModelSerializer):
     totals = ReportField()
     created_by = serializers.CharField(source="created_by.username", default=None,
                                        allow_null=True)
-    documents = serializers.IntegerField(source="documents.count", read_only=True)
+    # Counted when the Z was closed (its documents never change Z afterwards).
+    documents = serializers.IntegerField(source="totals.documents", read_only=True)
 
     class Meta:
         model = ZReport

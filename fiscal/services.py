@@ -67,8 +67,7 @@ logger = structlog.get_logger(__name__)
 FINAL_CONSUMER = "Consumidor final"
 
 
-def tax_rates(profile: FiscalProfile | None = None) -> TaxRates:
-    profile = profile or fiscal_profile()
+def tax_rates(profile: FiscalProfile) -> TaxRates:
     return TaxRates(
         iva_general=profile.iva_general,
         iva_reduced=profile.iva_reduced,
@@ -86,7 +85,8 @@ def quote_sale(
     at: datetime,
 ) -> tuple[TaxBreakdown, dict[str, object]]:
     """Taxes, IGTF and amount due for these lines and payments, at the BCV rate of the
-    fiscal day of `at`. Returns the breakdown and the rate used (for the record)."""
+    fiscal day of `at`. Returns the breakdown and what it was computed with (the rate, and
+    the fiscal profile, which the document issued from it must record)."""
     profile = fiscal_profile()
     foreign = {sale_currency} | {p.currency for p in payments}
     foreign.discard(LEGAL_CURRENCY)
@@ -105,7 +105,7 @@ def quote_sale(
         )
     except TaxCalculationError as exc:
         raise InvalidPayment(str(exc)) from exc
-    return breakdown, {"currency": currency, "rate": rate, "fiscal_day": day}
+    return breakdown, {"currency": currency, "rate": rate, "profile": profile}
 
 
 # --- Settings -------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def issue_invoice(
     existing = FiscalDocument.objects.filter(kind=DocumentKind.INVOICE, transaction=tx).first()
     if existing is not None:
         return existing
-    profile = fiscal_profile()
+    profile = exchange["profile"]
     tickets = _tickets_per_item(tx, items)
     lines = [_line_snapshot(i, amounts, breakdown.sale_currency, ticket_ids=tickets[i])
              for i, amounts in enumerate(breakdown.lines)]
@@ -309,7 +309,7 @@ def issue_payment_receipt(
     received_ves = sum((Decimal(p["amount_ves"]) for p in payments if p["received_now"]),
                        Decimal("0.00"))
     buyer_name, buyer_tax_id = _buyer(tx)
-    profile = fiscal_profile()
+    profile = exchange["profile"]
     return _issue(
         kind=DocumentKind.PAYMENT_RECEIPT,
         figures=_Figures(breakdown, exchange["currency"], exchange["rate"]),
@@ -451,13 +451,14 @@ def issue_debit_note(
         return _issue(
             kind=DocumentKind.DEBIT_NOTE,
             figures=_Figures(breakdown, exchange["currency"], exchange["rate"]),
-            snapshot={"rates": _rates_snapshot(fiscal_profile()), "lines": [
+            snapshot={"rates": _rates_snapshot(exchange["profile"]), "lines": [
                 _line_snapshot(i, amounts, invoice.sale_currency)
                 for i, amounts in enumerate(breakdown.lines)],
                 "payments": [], "references": _references(invoice)},
             issued_by=issued_by, now=now, terminal=terminal, tx=invoice.transaction,
             original=invoice, reason=reason, paid_ves=Decimal("0.00"),
             buyer_name=invoice.buyer_name, buyer_tax_id=invoice.buyer_tax_id,
+            profile=exchange["profile"],
         )
 
 

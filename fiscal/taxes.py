@@ -97,7 +97,6 @@ class TaxBreakdown:
     municipal_ves: Decimal
     total_ves: Decimal  # bases + exempt + IVA + municipal: the document total
     foreign_paid_ves: Decimal  # Bs value of the payments in foreign currency
-    igtf_base_ves: Decimal
     igtf_ves: Decimal
     amount_due_ves: Decimal  # total + IGTF
     paid_ves: Decimal
@@ -109,9 +108,7 @@ class TaxBreakdown:
         return self.balance_ves <= 0
 
     def in_sale_currency(self, amount_ves: Decimal) -> Decimal:
-        if self.sale_currency == LEGAL_CURRENCY:
-            return amount_ves
-        return to_cents(amount_ves / self.exchange_rate)
+        return in_currency(amount_ves, currency=self.sale_currency, rate=self.exchange_rate)
 
     @property
     def total_sale(self) -> Decimal:
@@ -260,7 +257,7 @@ def calculate(
         sale_currency=sale_currency, exchange_rate=rate, lines=amounts, buckets=rate_buckets,
         exempt_ves=exempt, base_total_ves=base_total, iva_total_ves=iva_total,
         municipal_ves=municipal, total_ves=total, foreign_paid_ves=foreign_paid,
-        igtf_base_ves=igtf_base, igtf_ves=igtf, amount_due_ves=amount_due, paid_ves=paid,
+        igtf_ves=igtf, amount_due_ves=amount_due, paid_ves=paid,
         balance_ves=amount_due - paid, payments=tuple(payments),
     )
 
@@ -331,7 +328,7 @@ def credit(
         sale_currency=sale_currency, exchange_rate=rate, lines=tuple(amounts), buckets=buckets,
         exempt_ves=exempt, base_total_ves=base_total, iva_total_ves=iva_total,
         municipal_ves=municipal, total_ves=total, foreign_paid_ves=Decimal("0.00"),
-        igtf_base_ves=Decimal("0.00"), igtf_ves=igtf, amount_due_ves=total + igtf,
+        igtf_ves=igtf, amount_due_ves=total + igtf,
         paid_ves=Decimal("0.00"), balance_ves=total + igtf,
     )
 

@@ -146,10 +146,6 @@ class TaxBreakdownField(serializers.Field):
         return value.to_dict() if value is not None else None
 
 
-class TaxBreakdownSerializer(serializers.Serializer):
-    breakdown = TaxBreakdownField()
-
-
 class CheckoutResultSerializer(serializers.Serializer):
     """Serialize `checkout_result_data(result)`: the transaction read with its details."""
 

@@ -21,7 +21,7 @@ from fiscal.services import (
     issue_payment_receipt,
     quote_sale,
 )
-from fiscal.taxes import TaxBreakdown
+from fiscal.taxes import LEGAL_CURRENCY, TaxBreakdown
 from reservations.errors import HoldExpired, IllegalTransition, InvalidHoldRequest
 from reservations.models import ReservedTicket, StatusChange
 from reservations.services import (
@@ -119,8 +119,10 @@ def _sale_lines(items: Sequence[ReservedTicket]) -> list[Line]:
 
 def _quote(tx: Transaction, items: Sequence[ReservedTicket], new: Sequence[PaymentLine],
            now: datetime) -> tuple[TaxBreakdown, dict[str, object]]:
-    earlier = [PaymentInput(method=p.method, currency=p.currency, amount=p.amount)
-               for p in tx.payments.all()]
+    # A pending hold has no payments yet: they are only taken by the checkout that ends it.
+    earlier = [] if tx.status == Transaction.Status.PENDING else [
+        PaymentInput(method=p.method, currency=p.currency, amount=p.amount)
+        for p in tx.payments.all()]
     return quote_sale(sale_currency=tx.currency, lines=_sale_lines(items),
                       payments=[*earlier, *new], at=now)
 
@@ -150,7 +152,7 @@ def _record_payments(tx: Transaction, payments: Sequence[PaymentLine], rate_info
     rate = rate_info["rate"]
     created = Payment.objects.bulk_create(
         Payment(transaction=tx, method=p.method, currency=p.currency, amount=p.amount,
-                exchange_rate=Decimal("1") if p.currency == "VES" else rate,
+                exchange_rate=Decimal("1") if p.currency == LEGAL_CURRENCY else rate,
                 received_by=user)
         for p in payments
     )
