@@ -39,9 +39,7 @@ PY="$VENV_DIR/bin/python"
 SERVER="http://127.0.0.1:$PORT"
 mkdir -p "$RESULTS"
 
-bash "$REPO_DIR/scripts/bootstrap.sh"
-bash "$REPO_DIR/scripts/services.sh" start
-bash "$REPO_DIR/scripts/ensure_database.sh" "$POS_DB_NAME"
+prepare_services
 cd "$REPO_DIR"
 log "migrating $POS_DB_NAME"
 "$PY" manage.py migrate_schemas --noinput -v 0

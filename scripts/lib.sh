@@ -44,3 +44,11 @@ pg_bin_dir() {
   done
   return 1
 }
+
+# Installs (when missing), the PostgreSQL and Redis services, and the database
+# $POS_DB_NAME: what make run, make test and make bench all need first.
+prepare_services() {
+  bash "$REPO_DIR/scripts/bootstrap.sh"
+  bash "$REPO_DIR/scripts/services.sh" start
+  bash "$REPO_DIR/scripts/ensure_database.sh" "$POS_DB_NAME"
+}

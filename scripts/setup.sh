@@ -4,9 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 export POS_DB_NAME="${POS_DB_NAME:-pos}"
 
-bash "$REPO_DIR/scripts/bootstrap.sh"
-bash "$REPO_DIR/scripts/services.sh" start
-bash "$REPO_DIR/scripts/ensure_database.sh" "$POS_DB_NAME"
+prepare_services
 
 cd "$REPO_DIR"
 manage() { "$VENV_DIR/bin/python" manage.py "$@"; }

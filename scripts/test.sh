@@ -13,9 +13,7 @@ export POS_CELERY_QUEUE="${POS_CELERY_QUEUE:-pos-test}"
 export POS_WITH_DEPLOY_CHECK=1
 export POS_TEST_ARTIFACTS="${POS_TEST_ARTIFACTS:-$REPO_DIR/test-artifacts}"
 
-bash "$REPO_DIR/scripts/bootstrap.sh"
-bash "$REPO_DIR/scripts/services.sh" start
-bash "$REPO_DIR/scripts/ensure_database.sh" "$POS_DB_NAME"
+prepare_services
 
 cd "$REPO_DIR"
 mkdir -p "$POS_TEST_ARTIFACTS"

@@ -66,3 +66,18 @@ def change_tenant_settings(tenant, **changes) -> None:
 
     update_tenant_settings(tenant_settings=TenantSettings.objects.get(tenant=tenant),
                            changes=changes)
+
+
+def api_hold(client, setup: EventSetup, *labels: str, zones: list | None = None):
+    """POST /api/holds/ for seats named by label (and general-admission `zones`)."""
+    body = {"event": setup.event.pk, "seat_ids": setup.ids(*labels)}
+    if zones:
+        body["zones"] = zones
+    return client.post("/api/holds/", body, format="json")
+
+
+def api_hold_id(client, setup: EventSetup, *labels: str, zones: list | None = None) -> int:
+    """As api_hold, for a hold that must succeed: its id."""
+    response = api_hold(client, setup, *labels, zones=zones)
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]

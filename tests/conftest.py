@@ -34,11 +34,17 @@ class TenantFixture:
         return self.tenant.schema_name
 
 
+def get_or_create_tenant(schema: str, host: str | None = None) -> Tenant:
+    """A test tenant (with its admin), created once and reused by later sessions."""
+    return Tenant.objects.filter(schema_name=schema).first() or create_tenant(
+        schema_name=schema, domain=host or f"{schema}.localhost", admin_username="admin",
+        admin_password=PASSWORD,
+    )
+
+
 def _make_tenant(schema: str) -> TenantFixture:
     host = f"{schema}.localhost"
-    tenant = Tenant.objects.filter(schema_name=schema).first() or create_tenant(
-        schema_name=schema, domain=host, admin_username="admin", admin_password=PASSWORD
-    )
+    tenant = get_or_create_tenant(schema, host)
     with schema_context(schema):
         for username, role in STAFF.items():
             create_staff_user(username=username, password=PASSWORD, role=role)

@@ -12,6 +12,7 @@ from django_tenants.utils import tenant_context
 from fiscal.models import ExchangeRate
 from reservations.models import ReservedTicket
 from sales.models import Payment, Ticket, Transaction
+from tests.builders import api_hold_id as hold
 from tests.builders import make_event, set_rate
 from tests.conftest import api_client
 
@@ -21,13 +22,6 @@ def setup(alpha):
     with tenant_context(alpha.tenant):
         set_rate("100.0000")
         return make_event(rows="AB", seats_per_row=5, price="10.00", ga_capacity=5)
-
-
-def hold(client, setup, *labels, zones=None):
-    body = {"event": setup.event.pk, "seat_ids": setup.ids(*labels), "zones": zones or []}
-    response = client.post("/api/holds/", body, format="json")
-    assert response.status_code == 201, response.json()
-    return response.json()["id"]
 
 
 def pay(client, hold_id, *payments, customer=None):

@@ -18,10 +18,10 @@ from reservations import services
 from reservations.models import ReservedTicket
 from tenants.models import Tenant
 from tenants.roles import Role
-from tenants.services import create_staff_user, create_tenant
+from tenants.services import create_staff_user
 from tests import parallel
 from tests.builders import make_event, user
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, get_or_create_tenant
 
 CASHIERS = 50
 
@@ -29,10 +29,7 @@ CASHIERS = 50
 @pytest.fixture(scope="module")
 def race(tenants, django_db_blocker) -> Iterator[Tenant]:
     with django_db_blocker.unblock():
-        tenant = Tenant.objects.filter(schema_name="race").first() or create_tenant(
-            schema_name="race", domain="race.localhost", admin_username="admin",
-            admin_password=PASSWORD,
-        )
+        tenant = get_or_create_tenant("race")
         with tenant_context(tenant):
             for i in range(CASHIERS):
                 create_staff_user(username=f"c{i}", password=PASSWORD, role=Role.CASHIER)

@@ -25,6 +25,7 @@ from django_tenants.utils import tenant_context
 
 from reservations import services
 from reservations.models import ReservedTicket
+from tests.builders import api_hold as hold
 from tests.builders import make_event, set_rate
 from tests.conftest import api_client
 
@@ -89,13 +90,6 @@ def own_redis(settings) -> Iterator[OwnRedis]:
     settings.CACHES = caches
     yield server
     server.close()
-
-
-def hold(client, setup, *labels, zones=None):
-    body = {"event": setup.event.pk, "seat_ids": setup.ids(*labels)}
-    if zones:
-        body["zones"] = zones
-    return client.post("/api/holds/", body, format="json")
 
 
 def availability(client, setup) -> dict:

@@ -21,10 +21,10 @@ from sales.models import Transaction
 from sales.services import PaymentLine
 from tenants.models import Tenant
 from tenants.roles import Role
-from tenants.services import create_staff_user, create_tenant
+from tenants.services import create_staff_user
 from tests import parallel
 from tests.builders import make_event, set_rate, user
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, get_or_create_tenant
 
 CASHIERS = 20
 PAID_IN_BS = [PaymentLine(method="pago_movil", currency="VES", amount=Decimal("1160.00"))]
@@ -37,10 +37,7 @@ class ForcedFailure(Exception):
 @pytest.fixture(scope="module")
 def fiscal_race(tenants, django_db_blocker) -> Iterator[Tenant]:
     with django_db_blocker.unblock():
-        tenant = Tenant.objects.filter(schema_name="fiscalrace").first() or create_tenant(
-            schema_name="fiscalrace", domain="fiscalrace.localhost", admin_username="admin",
-            admin_password=PASSWORD,
-        )
+        tenant = get_or_create_tenant("fiscalrace")
         with tenant_context(tenant):
             for i in range(CASHIERS):
                 create_staff_user(username=f"f{i}", password=PASSWORD, role=Role.CASHIER)

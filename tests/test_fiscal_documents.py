@@ -18,6 +18,7 @@ from django_tenants.utils import tenant_context
 
 from fiscal.errors import ImmutableDocument
 from fiscal.models import FiscalDocument, FiscalProfile, VoidedTicket
+from tests.builders import api_hold_id as hold
 from tests.builders import make_event, set_rate
 from tests.conftest import api_client
 
@@ -44,13 +45,6 @@ def admin(alpha):
 @pytest.fixture
 def operator(alpha):
     return api_client(alpha, "operator")
-
-
-def hold(client, setup, *labels, zones=None):
-    body = {"event": setup.event.pk, "seat_ids": setup.ids(*labels), "zones": zones or []}
-    response = client.post("/api/holds/", body, format="json")
-    assert response.status_code == 201, response.json()
-    return response.json()["id"]
 
 
 def pay(client, hold_id, *payments, customer=None, terminal=""):

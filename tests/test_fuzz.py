@@ -35,9 +35,9 @@ from schemathesis.checks import not_a_server_error
 
 from tenants.models import Tenant
 from tenants.roles import Role
-from tenants.services import create_staff_user, create_tenant
+from tenants.services import create_staff_user
 from tests.builders import make_event, set_rate
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, get_or_create_tenant
 
 HOST = "fuzz.localhost"
 ROLES = {"anonymous": None, "venue_admin": "admin", "cashier": "cashier",
@@ -90,8 +90,7 @@ def fuzz_tenant(tenants, django_db_blocker) -> Iterator[tuple[Tenant, dict, dict
     """A tenant of its own (the run commits), with staff, tokens and some data: an event
     with seats and general admission, a pending hold, a partly paid and a completed sale."""
     with django_db_blocker.unblock():
-        tenant = Tenant.objects.filter(schema_name="fuzz").first() or create_tenant(
-            schema_name="fuzz", domain=HOST, admin_username="admin", admin_password=PASSWORD)
+        tenant = get_or_create_tenant("fuzz", HOST)
         with tenant_context(tenant):
             tokens = {}
             for role_name, username in ROLES.items():

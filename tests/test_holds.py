@@ -12,6 +12,7 @@ from django_tenants.utils import tenant_context
 from reservations.models import ReservedTicket, StatusChange
 from reservations.services import expire_stale_holds
 from sales.models import Transaction
+from tests.builders import api_hold as hold
 from tests.builders import change_tenant_settings, make_event, set_rate
 from tests.conftest import api_client
 
@@ -21,13 +22,6 @@ def setup(alpha):
     with tenant_context(alpha.tenant):
         set_rate()
         return make_event(rows="ABC", seats_per_row=10, ga_capacity=10)
-
-
-def hold(client, setup, *labels, zones=None):
-    body = {"event": setup.event.pk, "seat_ids": setup.ids(*labels)}
-    if zones:
-        body["zones"] = zones
-    return client.post("/api/holds/", body, format="json")
 
 
 def states(client, setup) -> dict[str, str]:

@@ -20,10 +20,10 @@ from reservations.errors import Busy
 from sales.models import IdempotencyKey, Payment, Ticket, Transaction
 from tenants.models import Tenant
 from tenants.roles import Role
-from tenants.services import create_staff_user, create_tenant
+from tenants.services import create_staff_user
 from tests import parallel
 from tests.builders import make_event, set_rate
-from tests.conftest import PASSWORD, api_client, token_for
+from tests.conftest import PASSWORD, api_client, get_or_create_tenant, token_for
 
 FULL_PAYMENT = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "1160.00"}]}
 PART_PAYMENT = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "100.00"}]}
@@ -194,10 +194,7 @@ def test_without_a_key_requests_run_as_before(cashier, setup):
 @pytest.fixture(scope="module")
 def idem(tenants, django_db_blocker) -> Iterator[Tenant]:
     with django_db_blocker.unblock():
-        tenant = Tenant.objects.filter(schema_name="idem").first() or create_tenant(
-            schema_name="idem", domain="idem.localhost", admin_username="admin",
-            admin_password=PASSWORD,
-        )
+        tenant = get_or_create_tenant("idem")
         with tenant_context(tenant):
             create_staff_user(username="cashier", password=PASSWORD, role=Role.CASHIER)
         connection.set_schema_to_public()

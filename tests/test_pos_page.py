@@ -36,9 +36,9 @@ from reservations import services as reservation_services
 from sales.models import Payment, Ticket, Transaction
 from tenants.models import Tenant, TenantSettings
 from tenants.roles import Role
-from tenants.services import create_staff_user, create_tenant
+from tenants.services import create_staff_user
 from tests.builders import EventSetup, make_event, set_rate, user
-from tests.conftest import PASSWORD, TenantFixture, api_client
+from tests.conftest import PASSWORD, TenantFixture, api_client, get_or_create_tenant
 
 pytestmark = pytest.mark.integration
 
@@ -58,10 +58,7 @@ SCREENSHOTS = Path(os.environ.get("POS_TEST_ARTIFACTS", settings.BASE_DIR / "tes
 def shop(tenants, django_db_blocker) -> Iterator[Tenant]:
     """A tenant of its own, committed, with two cashiers and a generous session limit."""
     with django_db_blocker.unblock():
-        tenant = Tenant.objects.filter(schema_name="pospage").first() or create_tenant(
-            schema_name="pospage", domain=HOST, admin_username="admin",
-            admin_password=PASSWORD,
-        )
+        tenant = get_or_create_tenant("pospage", HOST)
         with tenant_context(tenant):
             for name in ("cashier", "cashier2"):
                 create_staff_user(username=name, password=PASSWORD, role=Role.CASHIER)
