@@ -1,9 +1,11 @@
 """Every row lock fiscal takes, in one place so the order is visible.
 
-Order, always after the sale's own locks (the transaction row): the series counter row of
-the document, then the fiscal profile row (Z numbering). A checkout holds its transaction
-lock and then its series lock; parallel checkouts queue on the series row, which is what
-makes the numbers gapless."""
+These are step 7 of the one lock order (reservations/lock_objects.py), always after the
+sale's own locks (its transaction row and items): the invoice a note corrects, then the
+series counter row of the document, then the fiscal profile row (Z numbering). A
+checkout holds its transaction lock and then its series lock; parallel checkouts queue
+on the series row, which is what makes the numbers gapless. FOR NO KEY UPDATE, as
+everywhere: documents that reference a locked row can still be inserted."""
 
 from __future__ import annotations
 
@@ -23,10 +25,10 @@ def lock_series(kind: str, terminal: str = "") -> FiscalSeries:
     on first use; ON CONFLICT DO NOTHING makes that safe when two checkouts race."""
     if terminal:
         series = (FiscalSeries.objects.filter(kind=kind, terminal=terminal)
-                  .select_for_update().first())
+                  .select_for_update(no_key=True).first())
         if series is not None:
             return series
-    default = FiscalSeries.objects.filter(kind=kind, terminal="").select_for_update()
+    default = FiscalSeries.objects.filter(kind=kind, terminal="").select_for_update(no_key=True)
     series = default.first()
     if series is None:  # first document of the kind: create the series, then lock it
         FiscalSeries.objects.bulk_create(
@@ -39,11 +41,11 @@ def lock_series(kind: str, terminal: str = "") -> FiscalSeries:
 
 def lock_profile() -> FiscalProfile:
     FiscalProfile.objects.bulk_create([FiscalProfile(pk=1)], ignore_conflicts=True)
-    return FiscalProfile.objects.select_for_update().get(pk=1)
+    return FiscalProfile.objects.select_for_update(no_key=True).get(pk=1)
 
 
 def lock_invoice(document_id: int) -> FiscalDocument | None:
     """The invoice a note corrects: serialises notes on one invoice, so two refunds cannot
     both credit the same line."""
-    return FiscalDocument.objects.filter(pk=document_id).select_for_update().first()
+    return FiscalDocument.objects.filter(pk=document_id).select_for_update(no_key=True).first()
 

@@ -479,10 +479,11 @@ def close_fiscal_day(
     if day > today:
         raise InvalidNote(f"The fiscal day {day:%d/%m/%Y} has not begun yet.")
     with transaction.atomic():
+        # The profile's lock serialises Z reports: the day's documents need no lock of
+        # their own (only a Z report sets `z_report`; new ones belong to the next Z).
         lock_profile()
         documents = list(
-            FiscalDocument.objects.filter(fiscal_day=day, z_report__isnull=True)
-            .order_by("id").select_for_update()
+            FiscalDocument.objects.filter(fiscal_day=day, z_report__isnull=True).order_by("id")
         )
         if not documents and ZReport.objects.filter(fiscal_day=day).exists():
             raise NothingNewToClose(

@@ -18,12 +18,24 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from pos.errors import DomainError
+from pos.concurrency import is_lock_conflict
+from pos.errors import Busy, DomainError
+
+
+def _domain_response(exc: DomainError) -> Response:
+    response = Response(exc.as_dict(), status=exc.status_code)
+    retry_after = getattr(exc, "retry_after_seconds", None)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        return Response(exc.as_dict(), status=exc.status_code)
+        return _domain_response(exc)
+    if is_lock_conflict(exc):
+        # A lock conflict outside the services' own retry: still "busy", not "broken".
+        return _domain_response(Busy())
     if isinstance(exc, ProtectedError | RestrictedError):
         return Response(
             {"detail": "This is in use (it has sales, holds or seats) and cannot be deleted.",
@@ -52,7 +64,13 @@ def json_server_error(request: HttpRequest) -> JsonResponse:
     # Django calls this inside the `except` of the failed request. A refused, lost or busy
     # database connection (PostgreSQL restarting, a failover) is not a bug: the client is
     # told to retry, and nothing was written (the request's transaction rolled back).
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+    failure = sys.exc_info()[1]
+    if failure is not None and is_lock_conflict(failure):
+        busy = Busy()
+        response = JsonResponse(busy.as_dict(), status=busy.status_code)
+        response["Retry-After"] = str(busy.retry_after_seconds)
+        return response
+    if isinstance(failure, OperationalError | InterfaceError):
         response = JsonResponse(
             {"detail": "The database is unavailable at the moment; try again shortly.",
              "code": "database_unavailable"},

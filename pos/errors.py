@@ -35,3 +35,13 @@ class Gone(DomainError):
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"
+
+
+class Busy(DomainError):
+    """Lock contention beyond a short wait, or a deadlock that persisted through the
+    retries (pos.concurrency): nothing was done and the client should retry."""
+
+    status_code = 503
+    code = "busy"
+    default_message = "The box office is busy with these seats. Please try again."
+    retry_after_seconds = 1

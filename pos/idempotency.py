@@ -126,10 +126,16 @@ def run_once(*, view, request: Request, key: str, action: Callable[[], Response]
             return _replay(existing)
         try:
             with transaction.atomic():
-                response = action()
+                try:
+                    response = action()
+                except DomainError as exc:
+                    # A refused action: the service rolled back its own writes and kept
+                    # what it keeps on purpose (a refused hold's HoldAttempt rows), so
+                    # the savepoint is released, as without a key.
+                    response = view.handle_exception(exc)
         except Exception as exc:
-            # API and domain errors become their 4xx answer (stored like any other);
-            # anything else propagates and rolls the key back with the action.
+            # Other API errors become their answer (stored like any other) with the
+            # action's writes undone; anything else propagates and rolls the key back.
             response = view.handle_exception(exc)
         if response.status_code >= 500:
             transaction.set_rollback(True)  # nothing kept: the client may retry the key

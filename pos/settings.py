@@ -102,6 +102,7 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "pos.wsgi.application"
 
+POS_LOCK_TIMEOUT = env("POS_LOCK_TIMEOUT", "3s")
 DATABASES = {
     "default": {
         "ENGINE": "django_tenants.postgresql_backend",
@@ -112,7 +113,9 @@ DATABASES = {
         "PORT": env("POS_DB_PORT", "55432"),
         "CONN_MAX_AGE": int(env("POS_DB_CONN_MAX_AGE", "60")),
         "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {"connect_timeout": 5},
+        # Every statement of every connection waits at most POS_LOCK_TIMEOUT for a row
+        # lock, then fails with 55P03, answered 503 `busy` (pos.concurrency).
+        "OPTIONS": {"connect_timeout": 5, "options": f"-c lock_timeout={POS_LOCK_TIMEOUT}"},
         "TEST": {"NAME": env("POS_TEST_DB_NAME", "test_pos")},
     }
 }

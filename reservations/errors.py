@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pos.errors import Conflict, DomainError, Gone, NotFound
+from pos.errors import Busy, Conflict, DomainError, Gone, NotFound
+
+__all__ = ["Busy"]  # re-exported: the hold's callers catch it from here
 
 HOLD_EXPIRED_MESSAGE = "Booking session has expired. Please select seats again."
 
@@ -77,14 +79,6 @@ class ExtensionRefused(Conflict):
 
 class EventNotOnSale(Conflict):
     code = "event_not_on_sale"
-
-
-class Busy(DomainError):
-    """Lock contention beyond a short wait: the client should retry."""
-
-    status_code = 503
-    code = "busy"
-    default_message = "The box office is busy with these seats. Please try again."
 
 
 class InvalidBulkExtension(DomainError):

@@ -1,57 +1,129 @@
-"""Every row lock the reservation services take, in one place so the order is visible.
+"""Every row lock the sale's writes take, and the one order they are taken in.
 
-Order, always: the cashier's user row, then transactions, then seats by id, then zones
-by id. Two cashiers asking for overlapping seats in opposite orders therefore queue
-instead of deadlocking."""
+The order, for every write of every app (a lock later in the list is never waited for
+while holding one earlier... the other way round):
+
+  1. the Idempotency-Key row of the request (pos.idempotency: inserted first);
+  2. the cashier's user row (a hold: the per-session limit);
+  3. transactions, by id (checkout, payments, release, extend, bulk extension);
+  4. seats, by id; 5. zones, by id (a hold; a seat-map change);
+  6. reserved items, by id (their status or expiry changes);
+  7. fiscal: the invoice a note corrects, the series counter, the fiscal profile
+     (fiscal/lock_objects.py);
+  8. operations rows that nothing else locks: alerts (reservations.monitoring).
+
+Rows whose key never changes are locked FOR NO KEY UPDATE (`select_for_update(
+no_key=True)`): inserting a row that references them (an item, an audit row, a refused
+attempt, a payment) takes a KEY SHARE lock, which that mode does not block. Plain FOR
+UPDATE on the user row is what deadlocked a cashier's parallel holds against their own
+refusal records.
+
+Two writes step out of the order without waiting, and so cannot close a cycle: a hold
+expiring a stale claim locks that claim's transaction (3) after the seats (4) with SKIP
+LOCKED, and the expiry job takes transactions and items with SKIP LOCKED (a row someone
+works on is left for the next run).
+
+The hold, release and extend take their locks inside PostgreSQL functions
+(reservations/sql/), in this same order; the functions are the rest of this list. Every
+lock wait ends at the lock timeout (pos.concurrency.LOCK_TIMEOUT)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db.models import QuerySet
 
-from sales.models import Seat, Transaction, Zone
-
-# A hold waits at most this long for a lock before answering "busy, try again".
-LOCK_TIMEOUT = "3s"
-
-
-def set_lock_timeout() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-
-
-def lock_user(user_id: int) -> None:
-    """Serialises one cashier's own holds, so the per-session limit cannot be raced."""
-    list(get_user_model().objects.filter(pk=user_id).select_for_update(of=("self",)).values("pk"))
+from reservations.models import Alert, ReservedTicket
+from sales.models import Transaction, Zone
 
 
 def lock_transaction(transaction_id: int) -> Transaction | None:
+    """(3) One transaction (checkout, payments, quote)."""
     return (
         Transaction.objects.filter(pk=transaction_id)
-        .select_for_update(of=("self",))
+        .select_for_update(no_key=True, of=("self",))
         .first()
     )
 
 
-def lock_seats(seat_ids: Iterable[int]) -> list[Seat]:
-    return list(
-        Seat.objects.filter(id__in=list(seat_ids))
-        .select_related("zone")
-        .order_by("id")
-        .select_for_update(of=("self",))
-    )
-
-
-def lock_zones(zone_ids: Iterable[int]) -> list[Zone]:
-    return list(Zone.objects.filter(id__in=list(zone_ids)).order_by("id").select_for_update())
-
-
 def lock_transactions(transaction_ids: Iterable[int]) -> list[Transaction]:
-    """Several transactions, in id order (bulk jobs such as the bulk extension)."""
+    """(3) Several transactions, in id order (the bulk extension)."""
     return list(
         Transaction.objects.filter(id__in=list(transaction_ids))
         .order_by("id")
-        .select_for_update(of=("self",))
+        .select_for_update(no_key=True, of=("self",))
     )
+
+
+def lock_zone(zone_id: int) -> Zone | None:
+    """(5) A zone whose seats are being added (seat-map changes)."""
+    return Zone.objects.filter(pk=zone_id).select_for_update(no_key=True).first()
+
+
+def lock_items(item_ids: Iterable[int]) -> list[int]:
+    """(6) Items, in id order: the ids really locked (all those that exist)."""
+    return list(
+        ReservedTicket.objects.filter(id__in=list(item_ids))
+        .order_by("id")
+        .select_for_update(no_key=True)
+        .values_list("id", flat=True)
+    )
+
+
+def claim_stale_items(now: datetime, batch_size: int) -> QuerySet[ReservedTicket]:
+    """The expiry job's batch: stale items (ACTIVE, past their time) whose transaction
+    (3) and the item itself (6) nobody else holds, locked, ids only. SKIP LOCKED at both
+    levels: the job never waits, so it can never deadlock with a checkout or a hold."""
+    free_transactions = (
+        Transaction.objects.filter(
+            status__in=[Transaction.Status.PENDING, Transaction.Status.RESERVED],
+            reserved_tickets__status=ReservedTicket.Status.ACTIVE,
+            reserved_tickets__reserved_until__lte=now,
+        )
+        .order_by("id")
+        .select_for_update(no_key=True, skip_locked=True, of=("self",))
+        .values("id")[:batch_size]
+    )
+    return (
+        ReservedTicket.objects.stale(now)
+        .filter(transaction_id__in=free_transactions)
+        .order_by("id")
+        .select_for_update(no_key=True, skip_locked=True)
+        .values("id")
+    )
+
+
+def claim_orphan_transactions(transaction_ids: Iterable[int] | None = None) -> QuerySet:
+    """PENDING or RESERVED transactions left with no ACTIVE item (all expired, possibly
+    by a hold that skipped the locked transaction), locked SKIP LOCKED: `id, status`."""
+    queryset = Transaction.objects.filter(
+        status__in=[Transaction.Status.PENDING, Transaction.Status.RESERVED],
+    ).exclude(reserved_tickets__status=ReservedTicket.Status.ACTIVE)
+    if transaction_ids is not None:
+        queryset = queryset.filter(id__in=list(transaction_ids))
+    return (
+        queryset.order_by("id")
+        .select_for_update(no_key=True, skip_locked=True, of=("self",))
+        .values("id", "status")
+    )
+
+
+def lock_unresolved_alerts() -> list[Alert]:
+    """(8) Every open or acknowledged alert, in id order (the alerts job)."""
+    return list(Alert.objects.filter(status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])
+                .order_by("id").select_for_update(no_key=True))
+
+
+def lock_alert(alert_id: int) -> Alert | None:
+    """(8) One alert (acknowledging it)."""
+    return Alert.objects.filter(pk=alert_id).select_for_update(no_key=True).first()
+
+
+# (6) for statements that change items by id (reservations.transitions): the sub-select
+# that locks them in id order, so two writers over the same items queue instead of
+# deadlocking. Its one parameter is the list of ids.
+ITEMS_BY_ID_LOCKED = (
+    f"SELECT id FROM {ReservedTicket._meta.db_table} WHERE id = ANY(%s) "
+    "ORDER BY id FOR NO KEY UPDATE"
+)

@@ -18,6 +18,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from reservations.errors import AlertNotFound, AlertResolved
+from reservations.lock_objects import lock_alert, lock_unresolved_alerts
 from reservations.models import (
     Alert,
     CleanupRun,
@@ -193,10 +194,8 @@ def refresh_alerts(*, now: datetime | None = None) -> dict[str, int]:
     acknowledged) and resolve those whose condition has passed. Idempotent."""
     now = now or timezone.now()
     wanted = {**_deadline_alerts(now), **_contested_alerts(now), **_abandonment_alerts(now)}
-    unresolved = [Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED]
     with transaction.atomic():
-        existing = {a.key: a for a in
-                    Alert.objects.filter(status__in=unresolved).select_for_update()}
+        existing = {a.key: a for a in lock_unresolved_alerts()}
         for key, alert in existing.items():
             if key in wanted:
                 alert.message = wanted[key]["message"][:300]
@@ -227,7 +226,7 @@ def acknowledge_alert(
     """Mark an alert as seen by `user`. Acknowledging twice changes nothing."""
     now = now or timezone.now()
     with transaction.atomic():
-        alert = Alert.objects.select_for_update().filter(pk=alert_id).first()
+        alert = lock_alert(alert_id)
         if alert is None:
             raise AlertNotFound()
         if alert.status == Alert.Status.RESOLVED:

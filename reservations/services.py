@@ -1,28 +1,36 @@
 """Writes on holds: hold, release, extend, complete, expire. Each is one transaction.
 
-A hold never sells a seat twice: the seat rows are locked in id order, stale claims on
-them are expired, availability is checked, and only then are the claims inserted; the
-partial unique index `one_live_claim_per_seat` turns any missed race into an
-IntegrityError, answered with the same 409."""
+The hold, the release and the extension each run as one call of a PostgreSQL function
+(reservations/sql/: the only implementation of those rules, with comments); the functions
+here validate what needs no database, call them once and map the answer to the domain
+errors. A hold never sells a seat twice: the seat rows are locked in id order, stale
+claims on them are expired, availability is checked, and only then are the claims
+inserted; the partial unique index `one_live_claim_per_seat` turns any missed race into
+an IntegrityError, answered with the same 409. Locks follow the one order of
+reservations/lock_objects.py; deadlocks and lock timeouts are handled by
+pos.concurrency (retried, then 503 `busy`)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 import structlog
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DatabaseError, IntegrityError, OperationalError, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from pos.concurrency import LOCK_TIMEOUT, retry_on_conflict
 from reservations import cache as availability_cache
 from reservations.errors import (
-    Busy,
     EventNotOnSale,
     ExtensionRefused,
     HoldExpired,
@@ -36,24 +44,19 @@ from reservations.errors import (
     ZoneShortfall,
 )
 from reservations.lock_objects import (
-    lock_seats,
+    claim_orphan_transactions,
+    claim_stale_items,
+    lock_items,
     lock_transaction,
     lock_transactions,
-    lock_user,
-    lock_zones,
-    set_lock_timeout,
 )
-from reservations.models import HoldAttempt, ReservedTicket, StatusChange
-from reservations.selectors import ga_claimed_by_zone, hold_items
+from reservations.models import ReservedTicket, StatusChange
 from reservations.transitions import (
-    record_created,
     transition_reserved_tickets,
     transition_reserved_tickets_where,
-    transition_transaction,
     transition_transactions_where,
 )
 from sales.models import Event, Seat, Transaction, Zone
-from tenants.models import TenantSettings
 from tenants.permissions import acts_on_every_hold
 from tenants.services import current_tenant_settings
 
@@ -86,72 +89,62 @@ def _validate_request(seat_ids: Sequence[int], zones: Sequence[ZoneQuantity]) ->
         raise InvalidHoldRequest(f"At most {MAX_ITEMS_PER_REQUEST} tickets per request.")
 
 
-def _check_session_limit(
-    user: AbstractBaseUser, requested: int, now: datetime
-) -> TenantSettings:
-    """Refuse a hold over the per-cashier limit; returns the settings it read, for the rest
-    of the hold (one query for them per hold)."""
-    venue = current_tenant_settings()
-    limit = venue.max_reservations_per_session
-    held = (
-        ReservedTicket.objects.live(now)
-        .filter(created_by=user, transaction__status=Transaction.Status.PENDING)
-        .aggregate(total=Sum("quantity"))["total"]
-        or 0
-    )
-    if held + requested > limit:
-        raise SessionLimitExceeded(
-            f"A cashier may hold at most {limit} tickets at a time; you hold {held} and "
-            f"asked for {requested} more.",
-            limit=limit, held=held, requested=requested,
-        )
-    return venue
-
-
-@dataclass
-class ExpiryResult:
-    holds: int = 0
-    transactions: int = 0
-    events: set[int] = field(default_factory=set)
-
-
-def _expire_stale(
-    stale: QuerySet[ReservedTicket], *, reason: str, now: datetime
-) -> ExpiryResult:
-    """Record EXPIRED on the holds `stale` selects (past their time; it may lock and
-    limit), and on the transactions left with no live hold, set-based: two statements
-    whatever the count. The result names the events whose availability changed."""
-    expired = transition_reserved_tickets_where(
-        stale.values("id"), from_status=ReservedTicket.Status.ACTIVE,
-        to=ReservedTicket.Status.EXPIRED, reason=reason, now=now)
-    result = ExpiryResult(holds=len(expired), events={event_id for _, _, event_id in expired})
-    if not expired:
-        return result
-    ending_statuses = [Transaction.Status.PENDING, Transaction.Status.RESERVED]
-    ending = (
-        Transaction.objects.filter(
-            id__in={tx_id for _, tx_id, _ in expired}, status__in=ending_statuses,
-        )
-        .exclude(reserved_tickets__status=ACTIVE)
-        .order_by("id")
-        .select_for_update(of=("self",))
-        .values("id", "status")
-    )
-    result.transactions = transition_transactions_where(
-        ending, from_statuses=ending_statuses, to=Transaction.Status.EXPIRED, reason=reason,
-        now=now)
-    return result
-
-
 def invalidate_availability(event_ids: set[int]) -> None:
     """Replace the events' cache versions now and again after commit: a reader between the
     two may file a pre-commit snapshot under the first new version, and the second
-    replacement retires it. (A rollback only costs one needless cache miss.)"""
-    if event_ids:
-        availability_cache.invalidate_events(set(event_ids))
+    replacement retires it. (A rollback only costs one needless cache miss.) Outside a
+    transaction (a one-statement action already committed) once is enough."""
+    if not event_ids:
+        return
+    availability_cache.invalidate_events(set(event_ids))
+    if connection.in_atomic_block:
         transaction.on_commit(partial(availability_cache.invalidate_events, set(event_ids)))
 
 
+def _call_write_function(name: str, *params: Any) -> dict[str, Any]:
+    """`SELECT name(params)`: one statement, atomic by itself. Under a caller's
+    transaction (an Idempotency-Key) it runs in a savepoint, so that a retry after a
+    deadlock starts clean (pos.concurrency)."""
+    placeholders = ", ".join(["%s"] * len(params))
+    sql = f"SELECT {name}({placeholders})::text"
+    if connection.in_atomic_block:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return json.loads(cursor.fetchone()[0])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return json.loads(cursor.fetchone()[0])
+
+
+def _build_hold(answer: dict[str, Any], *, user: AbstractBaseUser,
+                event_id: int | None = None) -> Transaction:
+    """The Transaction and its items from a write function's answer, for the caller and
+    the API answer: no second read."""
+    data = answer["transaction"]
+    tx = Transaction(pk=data["id"], event_id=data.get("event", event_id),
+                     cashier_id=user.pk, status=data.get("status", Transaction.Status.PENDING),
+                     currency=data["currency"], subtotal=Decimal(data["subtotal"]),
+                     extensions_used=data.get("extensions_used", 0))
+    tx._state.adding = False
+    default_until = answer.get("reserved_until")
+    items = []
+    for row in answer["items"]:
+        zone = Zone(pk=row["zone"], name=row["zone_name"], event_id=tx.event_id)
+        seat = (Seat(pk=row["seat"], zone_id=row["zone"], label=row["seat_label"])
+                if row["seat"] else None)
+        item = ReservedTicket(
+            pk=row["id"], transaction=tx, event_id=tx.event_id, zone=zone, seat=seat,
+            quantity=row["quantity"], unit_price=Decimal(row["unit_price"]),
+            status=row.get("status", ACTIVE),
+            reserved_until=parse_datetime(row.get("reserved_until") or default_until),
+            created_by_id=user.pk)
+        item._state.adding = False
+        items.append(item)
+    tx.written_items = items
+    return tx
+
+
+@retry_on_conflict
 def hold_seats(
     *,
     user: AbstractBaseUser,
@@ -163,44 +156,19 @@ def hold_seats(
     """Hold numbered seats and general-admission quantities for the tenant's hold time.
 
     All or nothing: either every seat and unit is held by one new PENDING transaction,
-    or SeatsUnavailable names every seat and zone that could not be, with the reason.
+    or SeatsUnavailable names every seat and zone that could not be, with the reason
+    (and the refusals are recorded for the contested-seat statistics, whatever the
+    caller's transaction does next). One call of `pos_hold` (reservations/sql/hold.sql).
     The transaction carries its items as written (`written_items`, see
     reservations.selectors.hold_items)."""
     _validate_request(seat_ids, zones)
     now = now or timezone.now()
-    requested = len(seat_ids) + sum(z.quantity for z in zones)
+    venue = current_tenant_settings()
     try:
-        with transaction.atomic():
-            set_lock_timeout()
-            event = Event.objects.filter(pk=event_id).first()
-            if event is None:
-                raise InvalidHoldRequest(f"Event {event_id} does not exist.")
-            if event.status != Event.Status.ON_SALE:
-                raise EventNotOnSale(f"{event.name} is not on sale.")
-            lock_user(user.pk)
-            venue = _check_session_limit(user, requested, now)
-            seats = _lock_event_seats(event, seat_ids)
-            ga_zones = _lock_event_ga_zones(event, zones)
-            claims = _seat_claims(seat_ids, now)
-            changed_events: set[int] = set()
-            if claims.stale_ids:
-                stale = ReservedTicket.objects.stale(now).filter(id__in=claims.stale_ids)
-                changed_events = _expire_stale(stale, reason=Reason.STALE_ON_HOLD,
-                                               now=now).events
-            unavailable = _unavailable_seats(seats, claims.standing)
-            shortfalls = _ga_shortfalls(ga_zones, zones, now)
-            if unavailable or shortfalls:
-                raise SeatsUnavailable(seats=unavailable, zones=shortfalls)
-            tx = _create_hold(user=user, event=event, seats=seats, ga_zones=ga_zones,
-                              zones=zones, now=now,
-                              hold_minutes=venue.reservation_hold_minutes)
-            invalidate_availability(changed_events | {event.pk})
-    except SeatsUnavailable as exc:
-        # Recorded after the rollback, so the refusals survive it (contested-seat alerts).
-        record_refused_hold_attempts(user=user, event_id=event_id,
-                                     seat_ids=[s["id"] for s in exc.extra["seats"]],
-                                     zone_ids=[z["id"] for z in exc.extra["zones"]], now=now)
-        raise
+        answer = _call_write_function(
+            "pos_hold", user.pk, event_id, list(seat_ids),
+            [z.zone_id for z in zones], [z.quantity for z in zones], now,
+            venue.reservation_hold_minutes, venue.max_reservations_per_session, LOCK_TIMEOUT)
     except IntegrityError as exc:
         # Only reachable if a claim was inserted without the seat lock: still a 409.
         logger.warning("hold.integrity_conflict", event_id=event_id, error=str(exc))
@@ -210,115 +178,45 @@ def hold_seats(
                    for i in seat_ids],
             zones=[],
         ) from exc
-    except OperationalError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
-            raise Busy() from exc
-        raise
+    if "error" in answer:
+        _refuse_hold(answer, event_id=event_id)
+    tx = _build_hold(answer, user=user, event_id=event_id)
+    invalidate_availability({event_id})
     logger.info("hold.created", transaction=tx.pk, event_id=event_id, seats=len(seat_ids),
-                ga_units=requested - len(seat_ids))
+                ga_units=sum(z.quantity for z in zones))
     return tx
 
 
-def _lock_event_seats(event: Event, seat_ids: Sequence[int]) -> list[Seat]:
-    seats = lock_seats(seat_ids) if seat_ids else []
-    found = {seat.pk for seat in seats if seat.zone.event_id == event.pk}
-    missing = [seat_id for seat_id in seat_ids if seat_id not in found]
-    if missing:
-        shown = ", ".join(map(str, missing[:20]))
-        raise InvalidHoldRequest(f"These seats do not exist in event {event.pk}: {shown}.",
-                                 unknown_seat_ids=missing[:100])
-    return seats
-
-
-def _lock_event_ga_zones(event: Event, zones: Sequence[ZoneQuantity]) -> dict[int, Zone]:
-    if not zones:
-        return {}
-    locked = {zone.pk: zone for zone in lock_zones(z.zone_id for z in zones)}
-    for wanted in zones:
-        zone = locked.get(wanted.zone_id)
-        if zone is None or zone.event_id != event.pk:
-            raise InvalidHoldRequest(f"Zone {wanted.zone_id} does not exist in event {event.pk}.")
-        if not zone.is_general_admission:
-            raise InvalidHoldRequest(
-                f"Zone {zone.name} has numbered seats: pick seats with `seat_ids`."
-            )
-    return locked
-
-
-@dataclass
-class SeatClaims:
-    standing: dict[int, str] = field(default_factory=dict)  # seat id → ACTIVE or COMPLETED
-    stale_ids: list[int] = field(default_factory=list)  # ACTIVE items past their time
-
-
-def _seat_claims(seat_ids: Sequence[int], now: datetime) -> SeatClaims:
-    """One read (under the seat locks) of every item that may still claim the seats: the
-    claims that stand, and the stale ones to record as EXPIRED."""
-    claims = SeatClaims()
-    if not seat_ids:
-        return claims
-    rows = (ReservedTicket.objects.unfinished().filter(seat_id__in=seat_ids)
-            .values_list("id", "seat_id", "status", "reserved_until"))
-    for item_id, seat_id, status, reserved_until in rows:
-        if ReservedTicket.claims_at(status, reserved_until, now):
-            claims.standing[seat_id] = status
-        else:
-            claims.stale_ids.append(item_id)
-    return claims
-
-
-def _unavailable_seats(seats: list[Seat], claims: dict[int, str]) -> list[UnavailableSeat]:
-    return [
-        UnavailableSeat(
-            id=seat.pk,
-            label=seat.label,
-            reason="sold" if claims[seat.pk] == ReservedTicket.Status.COMPLETED else "reserved",
+def _refuse_hold(answer: dict[str, Any], *, event_id: int) -> None:
+    """Raise the domain error for a refusal of `pos_hold`."""
+    error = answer["error"]
+    if error == "unavailable":
+        raise SeatsUnavailable(
+            seats=[UnavailableSeat(**seat) for seat in answer["seats"]],
+            zones=[ZoneShortfall(**zone) for zone in answer["zones"]],
         )
-        for seat in sorted(seats, key=lambda s: (s.row, s.number, s.pk))
-        if seat.pk in claims
-    ]
-
-
-def _ga_shortfalls(
-    ga_zones: dict[int, Zone], zones: Sequence[ZoneQuantity], now: datetime
-) -> list[ZoneShortfall]:
-    if not zones:
-        return []
-    claimed = ga_claimed_by_zone(ga_zones, now)
-    shortfalls = []
-    for wanted in zones:
-        zone = ga_zones[wanted.zone_id]
-        available = max(zone.capacity - claimed.get(zone.pk, 0), 0)
-        if wanted.quantity > available:
-            shortfalls.append(ZoneShortfall(id=zone.pk, name=zone.name,
-                                            requested=wanted.quantity, available=available))
-    return shortfalls
-
-
-def _create_hold(
-    *, user: AbstractBaseUser, event: Event, seats: list[Seat], ga_zones: dict[int, Zone],
-    zones: Sequence[ZoneQuantity], now: datetime, hold_minutes: int,
-) -> Transaction:
-    until = now + timedelta(minutes=hold_minutes)
-    items = [
-        ReservedTicket(event=event, zone=seat.zone, seat=seat, quantity=1,
-                       unit_price=seat.zone.price, reserved_until=until, created_by=user)
-        for seat in seats
-    ] + [
-        ReservedTicket(event=event, zone=ga_zones[z.zone_id], quantity=z.quantity,
-                       unit_price=ga_zones[z.zone_id].price, reserved_until=until,
-                       created_by=user)
-        for z in zones
-    ]
-    subtotal = sum((item.unit_price * item.quantity for item in items), Decimal("0"))
-    tx = Transaction.objects.create(event=event, cashier=user, currency=event.currency,
-                                    subtotal=subtotal)
-    for item in items:
-        item.transaction = tx
-    ReservedTicket.objects.bulk_create(items)
-    record_created(tx=tx, tickets=items, actor=user, now=now)
-    tx.written_items = items
-    return tx
+    if error == "session_limit":
+        limit, held, requested = answer["limit"], answer["held"], answer["requested"]
+        raise SessionLimitExceeded(
+            f"A cashier may hold at most {limit} tickets at a time; you hold {held} and "
+            f"asked for {requested} more.",
+            limit=limit, held=held, requested=requested,
+        )
+    if error == "unknown_event":
+        raise InvalidHoldRequest(f"Event {event_id} does not exist.")
+    if error == "not_on_sale":
+        raise EventNotOnSale(f"{answer['event_name']} is not on sale.")
+    if error == "unknown_seats":
+        missing = answer["seat_ids"]
+        shown = ", ".join(map(str, missing[:20]))
+        raise InvalidHoldRequest(f"These seats do not exist in event {event_id}: {shown}.",
+                                 unknown_seat_ids=missing[:100])
+    if error == "unknown_zone":
+        raise InvalidHoldRequest(f"Zone {answer['zone_id']} does not exist in event {event_id}.")
+    if error == "numbered_zone":
+        raise InvalidHoldRequest(
+            f"Zone {answer['zone_name']} has numbered seats: pick seats with `seat_ids`.")
+    raise AssertionError(f"pos_hold answered an unknown refusal: {answer!r}")
 
 
 # --- Acting on an existing hold ------------------------------------------------------
@@ -333,13 +231,6 @@ def locked_hold_for(user: AbstractBaseUser, transaction_id: int) -> Transaction:
     if tx.cashier_id != user.pk and not acts_on_every_hold(user):  # as holds_visible_to
         raise HoldNotFound()
     return tx
-
-
-def _require_pending(tx: Transaction, action: str) -> None:
-    if tx.status != Transaction.Status.PENDING:
-        if tx.status == Transaction.Status.EXPIRED:
-            raise HoldExpired()
-        raise IllegalTransition(f"Hold {tx.pk} is {tx.status}; it cannot be {action}.")
 
 
 def _require_live(items: list[ReservedTicket], now: datetime, expired_message: str | None
@@ -359,6 +250,29 @@ def live_hold_items(
     return items
 
 
+def _refuse_hold_action(answer: dict[str, Any], *, transaction_id: int, action: str) -> None:
+    """Raise the domain error for a refusal of `pos_release` or `pos_extend`."""
+    error = answer["error"]
+    if error == "not_found":
+        raise HoldNotFound()
+    if error == "expired":
+        raise HoldExpired()
+    if error == "not_pending":
+        raise IllegalTransition(
+            f"Hold {transaction_id} is {answer['status']}; it cannot be {action}.")
+    if error == "no_seats":
+        raise InvalidHoldRequest("Name at least one seat to release.")
+    if error == "seats_not_in_hold":
+        missing = ", ".join(map(str, answer["seat_ids"][:20]))
+        raise InvalidHoldRequest(f"These seats are not in hold {transaction_id}: {missing}.")
+    if error == "extension_not_allowed":
+        raise ExtensionRefused("This venue does not allow extending holds.")
+    if error == "already_extended":
+        raise ExtensionRefused(f"Hold {transaction_id} was already extended once.")
+    raise AssertionError(f"the hold function answered an unknown refusal: {answer!r}")
+
+
+@retry_on_conflict
 def release_hold(
     *,
     user: AbstractBaseUser,
@@ -369,67 +283,35 @@ def release_hold(
 ) -> Transaction:
     """Release a whole hold (CANCELLED), or only some of its seats. Seats are free again
     the moment this commits. `reason` goes to the audit trail (the admin passes ADMIN).
-    The transaction carries all its items as written (`written_items`)."""
+    One call of `pos_release` (reservations/sql/release.sql). The transaction carries
+    all its items as written (`written_items`)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        tx = locked_hold_for(user, transaction_id)
-        _require_pending(tx, "released")
-        all_items = hold_items(tx)
-        items = [item for item in all_items if item.status == ACTIVE]
-        _require_live(items, now, None)
-        if seat_ids is not None:
-            wanted = set(seat_ids)
-            if not wanted:
-                raise InvalidHoldRequest("Name at least one seat to release.")
-            missing = sorted(wanted - {item.seat_id for item in items if item.seat_id})
-            if missing:
-                raise InvalidHoldRequest(
-                    f"These seats are not in hold {tx.pk}: {', '.join(map(str, missing[:20]))}."
-                )
-            items = [item for item in items if item.seat_id in wanted]
-        transition_reserved_tickets(items, to=ReservedTicket.Status.CANCELLED,
-                                    reason=reason, actor=user, now=now)
-        # Releasing the whole hold leaves nothing ACTIVE: an item the UPDATE skipped was
-        # already moved on by someone else, and ACTIVE has no way back.
-        remaining = [] if seat_ids is None else list(tx.reserved_tickets.filter(status=ACTIVE))
-        if remaining:
-            tx.subtotal = sum((r.unit_price * r.quantity for r in remaining), Decimal("0"))
-            tx.save(update_fields=["subtotal", "updated_at"])
-        else:
-            transition_transaction(tx, to=Transaction.Status.CANCELLED, reason=reason,
-                                   actor=user, now=now)
-        invalidate_availability({tx.event_id})
-    tx.written_items = all_items  # with the statuses just written
+    answer = _call_write_function(
+        "pos_release", transaction_id, user.pk, acts_on_every_hold(user),
+        None if seat_ids is None else list(seat_ids), reason, now, LOCK_TIMEOUT)
+    if "error" in answer:
+        _refuse_hold_action(answer, transaction_id=transaction_id, action="released")
+    tx = _build_hold(answer, user=user)
+    invalidate_availability({tx.event_id})
     logger.info("hold.released", transaction=transaction_id, partial=seat_ids is not None)
     return tx
 
 
+@retry_on_conflict
 def extend_hold(
     *, user: AbstractBaseUser, transaction_id: int, now: datetime | None = None
 ) -> Transaction:
-    """Give a live hold the tenant's hold time once more. Allowed once per hold."""
+    """Give a live hold the tenant's hold time once more. Allowed once per hold.
+    One call of `pos_extend` (reservations/sql/extend.sql)."""
     now = now or timezone.now()
     settings = current_tenant_settings()
-    with transaction.atomic():
-        tx = locked_hold_for(user, transaction_id)
-        _require_pending(tx, "extended")
-        items = live_hold_items(tx, now)
-        if not settings.allow_hold_extension:
-            raise ExtensionRefused("This venue does not allow extending holds.")
-        if tx.extensions_used >= 1:
-            raise ExtensionRefused(f"Hold {tx.pk} was already extended once.")
-        new_until = max(i.reserved_until for i in items) + timedelta(
-            minutes=settings.reservation_hold_minutes
-        )
-        keep_items_until(items, until=new_until, now=now)
-        tx.extensions_used += 1
-        tx.save(update_fields=["extensions_used", "updated_at"])
-        # The expiry is part of the hold's state: the audit trail shows who extended it.
-        StatusChange.objects.create(
-            subject=StatusChange.Subject.TRANSACTION, subject_id=tx.pk, transaction=tx,
-            from_status=tx.status, to_status=tx.status, reason=Reason.USER, actor_id=user.pk,
-            note=f"hold extended until {new_until.isoformat()}", created_at=now,
-        )
+    answer = _call_write_function(
+        "pos_extend", transaction_id, user.pk, acts_on_every_hold(user),
+        settings.allow_hold_extension, settings.reservation_hold_minutes, now, LOCK_TIMEOUT)
+    if "error" in answer:
+        _refuse_hold_action(answer, transaction_id=transaction_id, action="extended")
+    tx = _build_hold(answer, user=user)
+    invalidate_availability({tx.event_id})
     logger.info("hold.extended", transaction=transaction_id)
     return tx
 
@@ -447,20 +329,53 @@ def complete_items(
 
 
 def keep_items_until(items: list[ReservedTicket], *, until: datetime, now: datetime) -> None:
-    """The items stay held until `until` (a partial payment's deadline, an extension)."""
-    ReservedTicket.objects.filter(id__in=[i.pk for i in items], status=ACTIVE).update(
-        reserved_until=until, updated_at=now
-    )
+    """The (locked transaction's) items stay held until `until` (a partial payment's
+    deadline)."""
+    ReservedTicket.objects.filter(id__in=lock_items(i.pk for i in items), status=ACTIVE
+                                  ).update(reserved_until=until, updated_at=now)
     invalidate_availability({items[0].event_id})
 
 
+@dataclass
+class ExpiryResult:
+    holds: int = 0
+    transactions: int = 0
+    events: set[int] = field(default_factory=set)
+
+
+def _expire_batch(now: datetime, batch_size: int) -> ExpiryResult:
+    """One batch of the expiry job, in its own transaction: stale items whose transaction
+    nobody holds (lock_objects.claim_stale_items), then the transactions left with no
+    live item. Set-based: a few statements whatever the count."""
+    with transaction.atomic():
+        expired = transition_reserved_tickets_where(
+            claim_stale_items(now, batch_size), from_status=ACTIVE,
+            to=ReservedTicket.Status.EXPIRED, reason=Reason.EXPIRY, now=now)
+        result = ExpiryResult(holds=len(expired),
+                              events={event_id for _, _, event_id in expired})
+        ending = claim_orphan_transactions({tx_id for _, tx_id, _ in expired})
+        result.transactions = _expire_transactions(ending, now) if expired else 0
+        invalidate_availability(result.events)
+    return result
+
+
+def _expire_transactions(ending, now: datetime) -> int:
+    return transition_transactions_where(
+        ending, from_statuses=[Transaction.Status.PENDING, Transaction.Status.RESERVED],
+        to=Transaction.Status.EXPIRED, reason=Reason.EXPIRY, now=now)
+
+
+@retry_on_conflict
 def expire_stale_holds(
     *, now: datetime | None = None, batch_size: int = 1000, dry_run: bool = False
 ) -> dict[str, int]:
-    """Record EXPIRED on every hold past its time in the current schema, in batches.
+    """Record EXPIRED on every hold past its time in the current schema, in batches, and
+    on the transactions left with nothing live (also those a hold skipped when it expired
+    their last item, see reservations/sql/hold.sql).
 
-    Idempotent and safe beside live traffic: each batch locks its rows with SKIP LOCKED
-    (a row a checkout is working on is left for the next run) and commits on its own."""
+    Idempotent and safe beside live traffic: it never waits for a lock (SKIP LOCKED: a
+    row a checkout is working on is left for the next run) and each batch commits on its
+    own."""
     now = now or timezone.now()
     if dry_run:
         stale = ReservedTicket.objects.stale(now)
@@ -470,43 +385,18 @@ def expire_stale_holds(
         }
     total = ExpiryResult()
     while True:
-        with transaction.atomic():
-            batch = (
-                ReservedTicket.objects.stale(now)
-                .order_by("id")
-                .select_for_update(skip_locked=True)[:batch_size]
-            )
-            result = _expire_stale(batch, reason=Reason.EXPIRY, now=now)
-            invalidate_availability(result.events)
+        result = _expire_batch(now, batch_size)
         total.holds += result.holds
         total.transactions += result.transactions
         if result.holds < batch_size:
             break
+    with transaction.atomic():
+        total.transactions += _expire_transactions(claim_orphan_transactions(), now)
     logger.info("holds.expired", holds=total.holds, transactions=total.transactions)
     return {"holds_expired": total.holds, "transactions_expired": total.transactions}
 
 
-# --- Operations: hold attempts and the bulk extension ----------------------------------
-
-
-def record_refused_hold_attempts(
-    *, user: AbstractBaseUser, event_id: int, seat_ids: Sequence[int], zone_ids: Sequence[int],
-    now: datetime,
-) -> None:
-    """One row per seat (or GA zone) refused because it was taken (a hold that succeeds is
-    its own record). Statistics only: a failure here is logged and never fails anything."""
-    outcome = HoldAttempt.Outcome.CONFLICT
-    rows = [HoldAttempt(event_id=event_id, seat_id=seat_id, outcome=outcome, user_id=user.pk,
-                        created_at=now) for seat_id in seat_ids]
-    rows += [HoldAttempt(event_id=event_id, zone_id=zone_id, outcome=outcome, user_id=user.pk,
-                         created_at=now) for zone_id in zone_ids]
-    if not rows:
-        return
-    try:
-        with transaction.atomic():
-            HoldAttempt.objects.bulk_create(rows)
-    except DatabaseError as exc:
-        logger.warning("hold_attempts.not_recorded", event_id=event_id, error=str(exc))
+# --- Operations: the bulk extension ----------------------------------------------------
 
 
 # A reservation may be kept at most as long as the longest partial-payment window.
@@ -546,6 +436,7 @@ def reservations_to_extend(
     return candidates
 
 
+@retry_on_conflict
 def extend_reservations(
     *,
     hours: int,

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from reservations.errors import IllegalTransition
+from reservations.lock_objects import ITEMS_BY_ID_LOCKED
 from reservations.models import ReservedTicket, StatusChange
 from sales.models import Transaction
 
@@ -97,7 +98,7 @@ def _update_status_returning(
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, updated_at = %s "
-            "WHERE id = ANY(%s) AND status = %s RETURNING id",
+            f"WHERE id IN ({ITEMS_BY_ID_LOCKED}) AND status = %s RETURNING id",
             [to_status, now, ids, from_status],
         )
         return [row[0] for row in cursor.fetchall()]

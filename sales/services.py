@@ -22,7 +22,9 @@ from fiscal.services import (
     quote_sale,
 )
 from fiscal.taxes import LEGAL_CURRENCY, TaxBreakdown
+from pos.concurrency import retry_on_conflict
 from reservations.errors import HoldExpired, IllegalTransition, InvalidHoldRequest
+from reservations.lock_objects import lock_zone
 from reservations.models import ReservedTicket, StatusChange
 from reservations.services import (
     complete_items,
@@ -72,7 +74,7 @@ def create_seats_in_rows(
     if len(set(rows)) != len(rows) or any(len(row) > 8 for row in rows):
         raise InvalidHoldRequest("Rows must be distinct names of at most 8 characters.")
     numbers = range(first_number, first_number + seats_per_row)
-    zone = Zone.objects.select_for_update().get(pk=zone.pk)
+    zone = lock_zone(zone.pk)
     taken = set(
         Seat.objects.filter(zone=zone, row__in=rows).values_list("row", "number")
     )
@@ -191,6 +193,7 @@ def _require_payments(payments: Sequence[PaymentLine]) -> None:
         raise InvalidHoldRequest("Give at least one payment.")
 
 
+@retry_on_conflict
 def checkout_hold(
     *,
     user: AbstractBaseUser,
@@ -243,6 +246,7 @@ def checkout_hold(
     return CheckoutResult(transaction=tx, breakdown=breakdown)
 
 
+@retry_on_conflict
 def add_payment(
     *,
     user: AbstractBaseUser,

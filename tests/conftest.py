@@ -159,3 +159,32 @@ def in_alpha(alpha) -> Iterator[TenantFixture]:
     """Run the test body with the connection on alpha's schema."""
     with schema_context(alpha.schema):
         yield alpha
+
+
+RACE_CASHIERS = 50
+
+
+@pytest.fixture(scope="session")
+def race(tenants, django_db_blocker) -> Iterator[Tenant]:
+    """The tenant of the concurrency tests, whose writes commit (parallel connections
+    cannot share a test transaction): cashiers c0 … c49, an exchange rate for checkouts.
+    Each test builds its own event."""
+    from tests.builders import set_rate
+
+    with django_db_blocker.unblock():
+        tenant = get_or_create_tenant("race")
+        with schema_context(tenant.schema_name):
+            for i in range(RACE_CASHIERS):
+                create_staff_user(username=f"c{i}", password=PASSWORD, role=Role.CASHIER)
+            set_rate("100.0000")
+        connection.set_schema_to_public()
+        yield tenant
+
+
+@pytest.fixture
+def in_race(race, django_db_blocker) -> Iterator[Tenant]:
+    """Run the test body in the race tenant, outside any test transaction."""
+    from django_tenants.utils import tenant_context
+
+    with django_db_blocker.unblock(), tenant_context(race):
+        yield race

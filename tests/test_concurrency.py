@@ -6,41 +6,15 @@ their own, `race`, and each builds its own event."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
-
-import pytest
-from django.db import connection
-from django_tenants.utils import tenant_context
 
 from pos.errors import DomainError
 from reservations import services
 from reservations.models import ReservedTicket
 from tenants.models import Tenant
-from tenants.roles import Role
-from tenants.services import create_staff_user
 from tests import parallel
 from tests.builders import make_event, user
-from tests.conftest import PASSWORD, get_or_create_tenant
-
-CASHIERS = 50
-
-
-@pytest.fixture(scope="module")
-def race(tenants, django_db_blocker) -> Iterator[Tenant]:
-    with django_db_blocker.unblock():
-        tenant = get_or_create_tenant("race")
-        with tenant_context(tenant):
-            for i in range(CASHIERS):
-                create_staff_user(username=f"c{i}", password=PASSWORD, role=Role.CASHIER)
-        connection.set_schema_to_public()
-        yield tenant
-
-
-@pytest.fixture
-def in_race(race, django_db_blocker) -> Iterator[Tenant]:
-    with django_db_blocker.unblock(), tenant_context(race):
-        yield race
 
 
 def run_parallel(tenant: Tenant, calls: list[Callable[[], object]]) -> list[object]:
@@ -102,11 +76,15 @@ def test_ga_zone_of_ten_and_fifty_parallel_requests_exactly_ten_succeed(in_race)
                .values_list("quantity", flat=True)) == 10
 
 
-def test_control_without_lock_and_index_the_race_double_books(in_race, monkeypatch):
-    """Proof that the tests above can fail: with the seat lock and the unique index both
-    taken away (and the race window widened), several cashiers get the same seat."""
-    import time
+SEAT_LOCK = ("PERFORM 1 FROM sales_seat WHERE id = ANY(p_seat_ids) ORDER BY id "
+             "FOR NO KEY UPDATE;")
+INSERT_STEP = "-- 6. The hold"
 
+
+def test_control_without_lock_and_index_the_race_double_books(in_race):
+    """Proof that the tests above can fail: the real `pos_hold` with its seat lock taken
+    out (and a pause between the check and the insert to widen the window), and the
+    unique index dropped: several cashiers get the same seat."""
     from django.db import connection as conn
 
     from reservations.models import ReservedTicket as RT
@@ -114,20 +92,14 @@ def test_control_without_lock_and_index_the_race_double_books(in_race, monkeypat
     setup = make_event(rows="A", seats_per_row=2)
     seat = setup.ids("A1")
     constraint = next(c for c in RT._meta.constraints if c.name == "one_live_claim_per_seat")
-    check = services._unavailable_seats
-
-    def unlocked_seats(seat_ids):
-        from sales.models import Seat
-        return list(Seat.objects.filter(id__in=list(seat_ids)).select_related("zone"))
-
-    def slow_check(seats, now):
-        found = check(seats, now)
-        time.sleep(0.2)  # widen the window between the check and the insert
-        return found
-
-    monkeypatch.setattr(services, "lock_seats", unlocked_seats)
-    monkeypatch.setattr(services, "lock_user", lambda user_id: None)
-    monkeypatch.setattr(services, "_unavailable_seats", slow_check)
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT pg_get_functiondef('pos_hold'::regproc)")
+        original = cursor.fetchone()[0]
+    assert SEAT_LOCK in original and INSERT_STEP in original
+    unlocked = original.replace(SEAT_LOCK, "").replace(
+        INSERT_STEP, "PERFORM pg_sleep(0.2);\n    " + INSERT_STEP)
+    with conn.cursor() as cursor:
+        cursor.execute(unlocked)
     with conn.schema_editor() as editor:
         editor.remove_constraint(RT, constraint)
     try:
@@ -140,5 +112,7 @@ def test_control_without_lock_and_index_the_race_double_books(in_race, monkeypat
         assert winners > 1, "without lock and index the race should double-book"
     finally:
         RT.objects.filter(event=setup.event).update(status="cancelled")
+        with conn.cursor() as cursor:
+            cursor.execute(original)
         with conn.schema_editor() as editor:
             editor.add_constraint(RT, constraint)

@@ -1,0 +1,46 @@
+"""The write path of holds as PostgreSQL functions, one commented file per action:
+
+- `hold.sql`     pos_hold     (reservations.services.hold_seats)
+- `release.sql`  pos_release  (reservations.services.release_hold)
+- `extend.sql`   pos_extend   (reservations.services.extend_hold)
+- `hold_common.sql`           what release and extend share
+
+Each is the only implementation of its rule; the Python side is a thin call that maps
+the answer to the domain errors (docs/reservations.md, "The write path"). The functions
+live in every tenant schema, installed by migrations that call `install_functions`;
+change a file here, then add a migration that calls it again (CREATE OR REPLACE)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SQL_DIR = Path(__file__).resolve().parent
+# hold_common first: release and extend call its functions.
+FILES = ("hold_common.sql", "hold.sql", "release.sql", "extend.sql")
+
+
+def function_sql() -> list[str]:
+    return [(SQL_DIR / name).read_text(encoding="utf-8") for name in FILES]
+
+
+def install_functions(apps, schema_editor) -> None:
+    """RunPython body: (re)create every function in the schema being migrated."""
+    for sql in function_sql():
+        schema_editor.execute(sql, params=None)
+
+
+DROP = [
+    "DROP FUNCTION IF EXISTS pos_hold(bigint, bigint, bigint[], bigint[], integer[], "
+    "timestamptz, integer, integer, text)",
+    "DROP FUNCTION IF EXISTS pos_release(bigint, bigint, boolean, bigint[], text, "
+    "timestamptz, text)",
+    "DROP FUNCTION IF EXISTS pos_extend(bigint, bigint, boolean, boolean, integer, "
+    "timestamptz, text)",
+    "DROP FUNCTION IF EXISTS pos_hold_answer(bigint)",
+    "DROP FUNCTION IF EXISTS pos_lock_pending_hold(bigint, bigint, boolean, timestamptz)",
+]
+
+
+def drop_functions(apps, schema_editor) -> None:
+    for sql in DROP:
+        schema_editor.execute(sql, params=None)
