@@ -2,9 +2,9 @@
 reservations.services."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reservations.models import ReservedTicket
@@ -28,6 +28,34 @@ class HoldCreateSerializer(serializers.Serializer):
     zones = serializers.ListField(
         child=ZoneQuantitySerializer(), max_length=50, required=False, default=list
     )
+
+
+def _is_id(value: Any, high: int = MAX_ID) -> bool:
+    return type(value) is int and 1 <= value <= high
+
+
+def plain_hold_request(data: Any) -> dict[str, Any] | None:
+    """HoldCreateSerializer's `validated_data` for the plain body every terminal sends
+    (JSON integers, lists within their limits, no other keys), without building the
+    serializer; None for anything else, which then goes through the serializer and gets
+    its errors. Accepts only what the serializer accepts: the serializer stays the one
+    definition of the body (tests/test_holds.py compares the two)."""
+    if type(data) is not dict or not data.keys() <= {"event", "seat_ids", "zones"}:
+        return None
+    event, seat_ids, zones = data.get("event"), data.get("seat_ids", []), data.get("zones", [])
+    if not _is_id(event) or type(seat_ids) is not list or type(zones) is not list:
+        return None
+    if len(seat_ids) > MAX_ITEMS_PER_REQUEST or len(zones) > 50:
+        return None
+    if not all(_is_id(seat) for seat in seat_ids):
+        return None
+    for zone in zones:
+        if (type(zone) is not dict or zone.keys() != {"zone", "quantity"}
+                or not _is_id(zone["zone"])
+                or not _is_id(zone["quantity"], MAX_ITEMS_PER_REQUEST)):
+            return None
+    return {"event": event, "seat_ids": seat_ids,
+            "zones": [{"zone": z["zone"], "quantity": z["quantity"]} for z in zones]}
 
 
 class SeatIdsSerializer(serializers.Serializer):
@@ -66,7 +94,32 @@ class PaymentsSerializer(serializers.Serializer):
                                      max_length=20)
 
 
+# Fields used to format values exactly as the declared fields below would (one instance
+# each: the hold's answer is built by hand on the hot path, see HoldSerializer).
+_PRICE = serializers.DecimalField(max_digits=12, decimal_places=2)
+_TOTAL = serializers.DecimalField(max_digits=14, decimal_places=2)
+_DATETIME = serializers.DateTimeField()
+
+
+def hold_item_data(item: ReservedTicket) -> dict[str, Any]:
+    """One item as HoldItemSerializer declares it."""
+    return {
+        "id": item.pk,
+        "seat": item.seat_id,
+        "label": item.seat.label if item.seat_id else f"{item.zone.name} × {item.quantity}",
+        "zone": item.zone_id,
+        "zone_name": item.zone.name,
+        "quantity": item.quantity,
+        "unit_price": _PRICE.to_representation(item.unit_price),
+        "status": item.status,
+        "reserved_until": _DATETIME.to_representation(item.reserved_until),
+    }
+
+
 class HoldItemSerializer(serializers.ModelSerializer):
+    """Declares the shape (OpenAPI); `hold_item_data` builds it: a ModelSerializer builds
+    its fields on every use, which cost a hold's answer more than the hold itself."""
+
     label = serializers.SerializerMethodField()
     zone_name = serializers.CharField(source="zone.name")
 
@@ -78,38 +131,37 @@ class HoldItemSerializer(serializers.ModelSerializer):
     def get_label(self, item: ReservedTicket) -> str:
         return item.seat.label if item.seat_id else f"{item.zone.name} × {item.quantity}"
 
+    def to_representation(self, item: ReservedTicket) -> dict[str, Any]:
+        return hold_item_data(item)
+
 
 class HoldSerializer(serializers.Serializer):
-    """A hold: the cashier's pending transaction seen through its held items."""
+    """A hold: the cashier's pending transaction seen through its held items. Declares
+    the shape; `to_representation` builds it directly (context: `items`, `now`)."""
 
     id = serializers.IntegerField(source="pk")
     transaction = serializers.IntegerField(source="pk")
     status = serializers.ChoiceField(choices=Transaction.Status.choices)
     event = serializers.IntegerField(source="event_id")
-    expires_at = serializers.SerializerMethodField()
-    server_time = serializers.SerializerMethodField()
-    extensions_left = serializers.SerializerMethodField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    server_time = serializers.DateTimeField()
+    extensions_left = serializers.IntegerField()
     total = serializers.DecimalField(source="subtotal", max_digits=14, decimal_places=2)
     currency = serializers.CharField()
-    items = serializers.SerializerMethodField()
+    items = HoldItemSerializer(many=True)
 
-    def _items(self, tx: Transaction) -> list[ReservedTicket]:
-        return self.context["items"]
-
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_expires_at(self, tx: Transaction):
-        live = [i.reserved_until for i in self._items(tx)
-                if i.status == ReservedTicket.Status.ACTIVE]
-        return min(live).isoformat() if live else None
-
-    @extend_schema_field(serializers.DateTimeField())
-    def get_server_time(self, tx: Transaction) -> str:
-        return self.context.get("now", timezone.now()).isoformat()
-
-    @extend_schema_field(serializers.IntegerField())
-    def get_extensions_left(self, tx: Transaction) -> int:
-        return max(1 - tx.extensions_used, 0)
-
-    @extend_schema_field(HoldItemSerializer(many=True))
-    def get_items(self, tx: Transaction):
-        return HoldItemSerializer(self._items(tx), many=True).data
+    def to_representation(self, tx: Transaction) -> dict[str, Any]:
+        items = self.context["items"]
+        live = [i.reserved_until for i in items if i.status == ReservedTicket.Status.ACTIVE]
+        return {
+            "id": tx.pk,
+            "transaction": tx.pk,
+            "status": tx.status,
+            "event": tx.event_id,
+            "expires_at": min(live).isoformat() if live else None,
+            "server_time": self.context.get("now", timezone.now()).isoformat(),
+            "extensions_left": max(1 - tx.extensions_used, 0),
+            "total": _TOTAL.to_representation(tx.subtotal),
+            "currency": tx.currency,
+            "items": [hold_item_data(item) for item in items],
+        }

@@ -56,7 +56,7 @@ from reservations.transitions import (
     transition_reserved_tickets_where,
     transition_transactions_where,
 )
-from sales.models import Event, Seat, Transaction, Zone
+from sales.models import Event, Seat, Transaction
 from tenants.permissions import acts_on_every_hold
 from tenants.services import current_tenant_settings
 
@@ -116,6 +116,31 @@ def _call_write_function(name: str, *params: Any) -> dict[str, Any]:
         return json.loads(cursor.fetchone()[0])
 
 
+@dataclass(frozen=True, slots=True)
+class _Named:
+    pk: int
+    name: str = ""
+    label: str = ""
+
+
+@dataclass(slots=True)
+class HeldItem:
+    """An item as a write function answered it: the fields the hold's answer shows
+    (reservations.serializers.hold_item_data), without a model instance per item."""
+
+    pk: int
+    transaction_id: int
+    event_id: int
+    zone_id: int
+    zone: _Named
+    seat_id: int | None
+    seat: _Named | None
+    quantity: int
+    unit_price: Decimal
+    status: str
+    reserved_until: datetime
+
+
 def _build_hold(answer: dict[str, Any], *, user: AbstractBaseUser,
                 event_id: int | None = None) -> Transaction:
     """The Transaction and its items from a write function's answer, for the caller and
@@ -127,20 +152,16 @@ def _build_hold(answer: dict[str, Any], *, user: AbstractBaseUser,
                      extensions_used=data.get("extensions_used", 0))
     tx._state.adding = False
     default_until = answer.get("reserved_until")
-    items = []
-    for row in answer["items"]:
-        zone = Zone(pk=row["zone"], name=row["zone_name"], event_id=tx.event_id)
-        seat = (Seat(pk=row["seat"], zone_id=row["zone"], label=row["seat_label"])
-                if row["seat"] else None)
-        item = ReservedTicket(
-            pk=row["id"], transaction=tx, event_id=tx.event_id, zone=zone, seat=seat,
-            quantity=row["quantity"], unit_price=Decimal(row["unit_price"]),
-            status=row.get("status", ACTIVE),
-            reserved_until=parse_datetime(row.get("reserved_until") or default_until),
-            created_by_id=user.pk)
-        item._state.adding = False
-        items.append(item)
-    tx.written_items = items
+    tx.written_items = [
+        HeldItem(pk=row["id"], transaction_id=tx.pk, event_id=tx.event_id,
+                 zone_id=row["zone"], zone=_Named(pk=row["zone"], name=row["zone_name"]),
+                 seat_id=row["seat"],
+                 seat=_Named(pk=row["seat"], label=row["seat_label"]) if row["seat"] else None,
+                 quantity=row["quantity"], unit_price=Decimal(row["unit_price"]),
+                 status=row.get("status", ACTIVE),
+                 reserved_until=parse_datetime(row.get("reserved_until") or default_until))
+        for row in answer["items"]
+    ]
     return tx
 
 

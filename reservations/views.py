@@ -24,6 +24,7 @@ from reservations.serializers import (
     HoldSerializer,
     QuoteSerializer,
     SeatIdsSerializer,
+    plain_hold_request,
 )
 from sales import services as sales_services
 from sales.serializers import CheckoutResultSerializer, checkout_result_data
@@ -69,9 +70,11 @@ class HoldListCreateView(APIView):
     )
     @idempotent
     def post(self, request: Request) -> Response:
-        serializer = HoldCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = plain_hold_request(request.data)
+        if data is None:  # anything unusual: the serializer validates it, or says why not
+            serializer = HoldCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
         tx = services.hold_seats(
             user=request.user,
             event_id=data["event"],

@@ -8,8 +8,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 from django_tenants.utils import tenant_context
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reservations.models import ReservedTicket, StatusChange
+from reservations.serializers import MAX_ID, HoldCreateSerializer, plain_hold_request
 from reservations.services import expire_stale_holds
 from sales.models import Transaction
 from tests.builders import api_hold as hold
@@ -317,3 +320,35 @@ def test_seed_reserve_endpoint(cashier, cashier2, setup):
     seed = cashier.get(f"/sales/ajax/seat-availability/?event={setup.event.pk}").json()
     assert {s["label"]: s["state"] for s in seed["seats"]}["C1"] == "reserved_by_me"
     assert cashier.get("/sales/ajax/seat-availability/?event=abc").status_code == 400
+
+
+# --- The hold body's fast path accepts only what the serializer accepts ---------------
+
+_ids = st.one_of(st.integers(min_value=-2, max_value=MAX_ID + 1), st.just(True),
+                 st.text(max_size=3), st.floats(allow_nan=False, max_value=1e3),
+                 st.none())
+_zone = st.dictionaries(st.sampled_from(["zone", "quantity", "other"]), _ids, max_size=3)
+_bodies = st.one_of(
+    st.fixed_dictionaries({"event": _ids}, optional={
+        "seat_ids": st.one_of(st.lists(_ids, max_size=6), _ids),
+        "zones": st.one_of(st.lists(_zone, max_size=3), _ids),
+        "other": _ids}),
+    st.lists(_ids, max_size=2), _ids,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_bodies)
+def test_fast_hold_body_parse_accepts_only_what_the_serializer_accepts(body):
+    fast = plain_hold_request(body)
+    if fast is None:
+        return
+    serializer = HoldCreateSerializer(data=body)
+    assert serializer.is_valid(), (body, serializer.errors)
+    assert fast == serializer.validated_data
+
+
+def test_fast_hold_body_parse_takes_the_plain_body_terminals_send():
+    body = {"event": 3, "seat_ids": [1, 2], "zones": [{"zone": 4, "quantity": 2}]}
+    assert plain_hold_request(body) == body
+    assert plain_hold_request({"event": "3"}) is None  # valid, but the serializer's case
