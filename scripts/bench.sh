@@ -9,6 +9,9 @@
 # POS_BENCH_LARGE_SEATS (100000), POS_BENCH_CLIENT_PROCESSES (2), POS_BENCH_READS (200
 # availability reads per path), POS_BENCH_SCALE_HOLDS (300 per case), POS_BENCH_CLEANUP_HOLDS
 # (100000), POS_BENCH_FAULTS_DURATION (20 s).
+# POS_BENCH_BASELINE=<commit>: first the on-sale benchmark and request costs of that
+# commit (a temporary worktree with its own virtualenv, database and cache prefix), then
+# this checkout's, back to back on the same services; `benchmarks.compare` prints both.
 source "$(dirname "$0")/lib.sh"
 export POS_DB_NAME="${POS_DB_NAME:-pos_bench}"
 export POS_REDIS_CACHE_DB="${POS_REDIS_CACHE_DB:-5}"
@@ -41,6 +44,24 @@ mkdir -p "$RESULTS"
 
 prepare_services
 cd "$REPO_DIR"
+
+if [ -n "${POS_BENCH_BASELINE:-}" ]; then
+  base_dir="$VAR_DIR/bench-baseline"
+  git -C "$REPO_DIR" worktree remove --force "$base_dir" >/dev/null 2>&1 || rm -rf "$base_dir"
+  git -C "$REPO_DIR" worktree prune
+  git -C "$REPO_DIR" worktree add --detach "$base_dir" "$POS_BENCH_BASELINE" >/dev/null
+  log "baseline: the on-sale benchmark of $POS_BENCH_BASELINE first"
+  rm -f "$RESULTS"/baseline-*.json
+  POS_VENV_DIR="$VAR_DIR/bench-baseline-venv" POS_VAR_DIR="$VAR_DIR" POS_PG_DIR="$PG_DIR" \
+    POS_DB_NAME="${POS_DB_NAME}_baseline" POS_CACHE_PREFIX="${POS_CACHE_PREFIX}-baseline" \
+    POS_BENCH_ONLY=onsale bash "$base_dir/scripts/bench.sh" || log "the baseline run failed"
+  for name in onsale request_costs; do
+    [ -f "$base_dir/benchmarks/results/$name.json" ] \
+      && cp "$base_dir/benchmarks/results/$name.json" "$RESULTS/baseline-$name.json"
+  done
+  git -C "$REPO_DIR" worktree remove --force "$base_dir"
+fi
+
 log "migrating $POS_DB_NAME"
 "$PY" manage.py migrate_schemas --noinput -v 0
 # The public tenant answers /healthz on 127.0.0.1, which the start-up check below asks.
@@ -117,6 +138,9 @@ if wants faults; then
     --db-name "${POS_DB_NAME}_faults" --json "$RESULTS/faults.json"
 fi
 
+if [ -f "$RESULTS/baseline-onsale.json" ] && [ -n "${POS_BENCH_BASELINE:-}" ]; then
+  "$PY" -m benchmarks.compare --results "$RESULTS" --json "$RESULTS/compare.json"
+fi
 log "results in $RESULTS"
 if [ "${#failed[@]}" -gt 0 ]; then
   die "benchmarks that missed a hard check (5xx, oversell, failed drill): ${failed[*]}"
