@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 LEGAL_CURRENCY = "VES"
@@ -260,6 +260,67 @@ def calculate(
         igtf_ves=igtf, amount_due_ves=amount_due, paid_ves=paid,
         balance_ves=amount_due - paid, payments=tuple(payments),
     )
+
+
+def _settles(payment: PaymentInput, *, lines: Sequence[Line], payments: Sequence[PaymentInput],
+             sale_currency: str, rate: Decimal, rates: TaxRates,
+             prices_include_tax: bool) -> bool:
+    return calculate(lines=lines, payments=[*payments, payment], sale_currency=sale_currency,
+                     rate=rate, rates=rates, prices_include_tax=prices_include_tax
+                     ).is_paid_in_full
+
+
+def amounts_due(
+    *,
+    lines: Sequence[Line],
+    payments: Sequence[PaymentInput] = (),
+    sale_currency: str,
+    rate: Decimal,
+    rates: TaxRates,
+    prices_include_tax: bool = False,
+) -> dict[str, Decimal]:
+    """For each currency the sale may be paid in (Bs, and the sale's own currency when it
+    is foreign): the amount that, paid entirely in that currency on top of `payments`,
+    settles the sale, IGTF included where such a payment bears it. Rounded so that paying
+    it always settles and one cent less does not: Bs to the cent as due, a foreign amount
+    up to the cent (any excess is change, given in Bs). The one place this is computed:
+    the hold, the quote and every reserved sale answer it; the POS page uses it."""
+    breakdown = calculate(lines=lines, payments=payments, sale_currency=sale_currency,
+                          rate=rate, rates=rates, prices_include_tax=prices_include_tax)
+    due = {LEGAL_CURRENCY: max(breakdown.balance_ves, Decimal("0.00"))}
+    if sale_currency == LEGAL_CURRENCY:
+        return due
+    if breakdown.is_paid_in_full:
+        due[sale_currency] = Decimal("0.00")
+        return due
+
+    def settles(amount: Decimal) -> bool:
+        return _settles(PaymentInput(method="cash", currency=sale_currency, amount=amount),
+                        lines=lines, payments=payments, sale_currency=sale_currency,
+                        rate=rate, rates=rates, prices_include_tax=prices_include_tax)
+
+    # The balance left is monotone in the amount paid. Paying less than the balance's
+    # value never settles (IGTF only grows); paying it grossed up by IGTF on every unit
+    # nearly always does (the cap and the roundings decide the last cents). Search the
+    # least cent in between.
+    balance = breakdown.balance_ves
+    unreached = max((balance / rate).quantize(CENT, rounding=ROUND_FLOOR) - CENT,
+                    Decimal("0.00"))
+    untaxed_share = 1 - rates.igtf / HUNDRED
+    gross = balance / rate / untaxed_share if untaxed_share > 0 else balance / rate
+    enough = max(gross.quantize(CENT, rounding=ROUND_CEILING), CENT)
+    while not settles(enough):
+        unreached, enough = enough, enough * 2
+    if enough - CENT > unreached and not settles(enough - CENT):
+        return {**due, sale_currency: enough}  # the usual case: the estimate is the answer
+    while enough - unreached > CENT:
+        middle = ((unreached + enough) / 2).quantize(CENT, rounding=ROUND_FLOOR)
+        if settles(middle):
+            enough = middle
+        else:
+            unreached = middle
+    due[sale_currency] = enough
+    return due
 
 
 @dataclass(frozen=True)
