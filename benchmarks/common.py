@@ -185,4 +185,5 @@ def checkout_body(priced: Mapping[str, Any], seats: int) -> dict[str, Any]:
     rate (`priced` is a manifest: seat_price in USD, rate in Bs per USD; IVA 16 %)."""
     per_seat = Decimal(priced["seat_price"]) * Decimal("1.16") * Decimal(priced["rate"])
     amount = (per_seat * seats).quantize(Decimal("0.01"))
-    return {"payments": [{"method": "pago_movil", "currency": "VES", "amount": str(amount)}]}
+    return {"payments": [{"method": "pago_movil", "currency": "VES", "amount": str(amount),
+                          "reference": "0102-555123"}]}

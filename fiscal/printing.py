@@ -58,6 +58,10 @@ def qr_svg_data_uri(text: str) -> str:
     return segno.make(text, error="m", micro=False).svg_data_uri(border=2, omitsize=True)
 
 
+def _deadline(value: str | None) -> str | None:
+    return f"{_local(datetime.fromisoformat(value)):%d/%m/%Y %H:%M}" if value else None
+
+
 def document_context(doc: FiscalDocument) -> dict[str, Any]:
     snap = doc.snapshot
     issued = _local(doc.issued_at)
@@ -70,7 +74,7 @@ def document_context(doc: FiscalDocument) -> dict[str, Any]:
     payments = [{
         "method": _method_label(p["method"]), "currency": p["currency"],
         "amount": money(p["amount"]), "amount_ves": money(p["amount_ves"]),
-        "earlier": not p.get("received_now", True),
+        "earlier": not p.get("received_now", True), "reference": p.get("reference", ""),
     } for p in snap.get("payments", [])]
     taxes = [{"label": f"{CATEGORY_LABELS.get(t['category'], t['category'])} "
                        f"{_percent(t['rate'])}",
@@ -98,6 +102,10 @@ def document_context(doc: FiscalDocument) -> dict[str, Any]:
         else None,
         "paid_so_far_ves": money(snap["paid_so_far_ves"]) if "paid_so_far_ves" in snap
         else None,
+        # A receipt of a reservation: what settles it, and until when it is kept.
+        "amounts_due": [{"currency": c, "amount": money(a)}
+                        for c, a in snap.get("amounts_due", {}).items()],
+        "payment_deadline": _deadline(snap.get("payment_deadline")),
         "paper_width": PAPER_WIDTH,
     }
 

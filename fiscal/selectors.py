@@ -3,12 +3,14 @@ and the X/Z report figures."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -16,6 +18,7 @@ from fiscal.errors import ExchangeRateMissing
 from fiscal.models import DocumentKind, ExchangeRate, FiscalDocument, FiscalProfile, ZReport
 from fiscal.taxes import LEGAL_CURRENCY
 from sales.models import Ticket
+from tenants import identity
 from tenants.permissions import sees_every_sale
 
 FISCAL_TZ = ZoneInfo("America/Caracas")
@@ -31,21 +34,36 @@ def fiscal_profile() -> FiscalProfile:
     return profile
 
 
+def current_fiscal_profile() -> FiscalProfile:
+    """The profile for pricing a sale, remembered per process until it changes
+    (tenants.identity; fiscal.apps connects the signals): a hold's answer and a checkout
+    spend no query on it. A copy: the caller may not save it."""
+    return copy.copy(identity.remembered(("fiscal_profile", connection.schema_name),
+                                         fiscal_profile))
+
+
 def exchange_rate(*, currency: str, on_day: date, max_age_days: int) -> Decimal:
     """Bs per unit of `currency` valid on `on_day`: the latest BCV rate published on or
     before that day, if it is not older than `max_age_days` (weekends and holidays carry
-    the last business day's rate). Never a silent 1.0."""
+    the last business day's rate). Never a silent 1.0. Remembered per process until a rate
+    changes, like the profile."""
     if currency == LEGAL_CURRENCY:
         return Decimal("1")
-    rate = (
-        ExchangeRate.objects.filter(
-            currency=currency, valid_on__lte=on_day,
-            valid_on__gte=on_day - timedelta(days=max_age_days),
+
+    def load() -> Decimal | None:
+        return (
+            ExchangeRate.objects.filter(
+                currency=currency, valid_on__lte=on_day,
+                valid_on__gte=on_day - timedelta(days=max_age_days),
+            )
+            .order_by("-valid_on")
+            .values_list("rate", flat=True)
+            .first()
         )
-        .order_by("-valid_on")
-        .values_list("rate", flat=True)
-        .first()
-    )
+
+    rate = identity.remembered(
+        ("exchange_rate", connection.schema_name, currency, on_day.isoformat(),
+         str(max_age_days)), load)
     if rate is None:
         raise ExchangeRateMissing(
             f"No {currency} exchange rate for {on_day:%d/%m/%Y}: a venue admin must enter "
@@ -86,11 +104,19 @@ def _money(value: Decimal) -> str:
     return str(value.quantize(ZERO))
 
 
+def _payment_row(rows: dict[tuple[str, str], dict[str, object]], method: str,
+                 currency: str) -> dict[str, object]:
+    return rows.setdefault((method, currency), {
+        "method": method, "currency": currency, "count": 0, "amount": ZERO,
+        "amount_ves": ZERO, "change_given_ves": ZERO})
+
+
 def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, object]:
     """The figures of X and Z reports, summed from the documents themselves: net sales
     (invoices and debit notes minus credit notes) by rate, IVA, IGTF; each kind's own
     totals; first and last number of each series; payments by method and currency as
-    they were received (payment receipts, and the part of an invoice paid at checkout)."""
+    they were received (payment receipts, and the part of an invoice paid at checkout),
+    net of the change given back in Bs: what the venue kept in each drawer."""
     documents = list(documents)
     net = dict.fromkeys(AMOUNT_FIELDS, ZERO)
     by_kind: dict[str, dict[str, object]] = {}
@@ -110,12 +136,18 @@ def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, o
             for p in doc.snapshot.get("payments", []):
                 if not p.get("received_now"):
                     continue
-                row = payments.setdefault((p["method"], p["currency"]), {
-                    "method": p["method"], "currency": p["currency"], "count": 0,
-                    "amount": ZERO, "amount_ves": ZERO})
+                row = _payment_row(payments, p["method"], p["currency"])
                 row["count"] += 1
                 row["amount"] += Decimal(p["amount"])
                 row["amount_ves"] += Decimal(p["amount_ves"])
+                # Change goes back out of the Bs cash drawer: the rows count what the
+                # venue kept, so each drawer reconciles.
+                change = Decimal(p.get("change_ves", "0"))
+                if change:
+                    drawer = _payment_row(payments, "cash", LEGAL_CURRENCY)
+                    drawer["amount"] -= change
+                    drawer["amount_ves"] -= change
+                    drawer["change_given_ves"] += change
         sign = SIGN.get(doc.kind)
         if sign is None:
             continue
@@ -140,7 +172,8 @@ def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, o
                     for kind, values in sorted(by_kind.items())},
         "series": [{"series": code, **values} for code, values in sorted(series.items())],
         "payments": [{**row, "amount": _money(row["amount"]),
-                      "amount_ves": _money(row["amount_ves"])}
+                      "amount_ves": _money(row["amount_ves"]),
+                      "change_given_ves": _money(row["change_given_ves"])}
                      for _, row in sorted(payments.items())],
         "receipts": {"count": receipts["count"], "amount_ves": _money(receipts["amount_ves"])},
     }

@@ -40,6 +40,7 @@ from fiscal.models import (
 from fiscal.selectors import (
     FISCAL_TZ,
     LEGAL_CURRENCY,
+    current_fiscal_profile,
     day_totals,
     exchange_rate,
     fiscal_day,
@@ -54,6 +55,7 @@ from fiscal.taxes import (
     TaxCalculationError,
     TaxCategory,
     TaxRates,
+    amounts_due,
     calculate,
     credit,
     in_currency,
@@ -77,17 +79,32 @@ def tax_rates(profile: FiscalProfile) -> TaxRates:
     )
 
 
+@dataclass(frozen=True)
+class Quote:
+    """What a sale costs with these payments: the fiscal breakdown, the amount that
+    settles it in each accepted currency, and what it was computed with (the exchange
+    rate, and the fiscal profile, which the document issued from it must record)."""
+
+    breakdown: TaxBreakdown
+    amounts_due: dict[str, Decimal]
+    currency: str  # the foreign currency of the rate (VES for a Bs-only sale)
+    rate: Decimal
+    profile: FiscalProfile
+
+    def in_sale_currency(self, amount_ves: Decimal) -> Decimal:
+        return self.breakdown.in_sale_currency(amount_ves)
+
+
 def quote_sale(
     *,
     sale_currency: str,
     lines: Sequence[Line],
     payments: Sequence[PaymentInput],
     at: datetime,
-) -> tuple[TaxBreakdown, dict[str, object]]:
-    """Taxes, IGTF and amount due for these lines and payments, at the BCV rate of the
-    fiscal day of `at`. Returns the breakdown and what it was computed with (the rate, and
-    the fiscal profile, which the document issued from it must record)."""
-    profile = fiscal_profile()
+) -> Quote:
+    """Taxes, IGTF, amount due and the amounts that settle it, for these lines and
+    payments, at the BCV rate of the fiscal day of `at`."""
+    profile = current_fiscal_profile()
     foreign = {sale_currency} | {p.currency for p in payments}
     foreign.discard(LEGAL_CURRENCY)
     if len(foreign) > 1:
@@ -98,14 +115,15 @@ def quote_sale(
     currency = next(iter(foreign), LEGAL_CURRENCY)
     day = fiscal_day(at)
     rate = exchange_rate(currency=currency, on_day=day, max_age_days=profile.max_rate_age_days)
+    figures = {"lines": lines, "sale_currency": sale_currency, "rate": rate,
+               "rates": tax_rates(profile), "prices_include_tax": profile.prices_include_tax}
     try:
-        breakdown = calculate(
-            lines=lines, payments=payments, sale_currency=sale_currency, rate=rate,
-            rates=tax_rates(profile), prices_include_tax=profile.prices_include_tax,
-        )
+        breakdown = calculate(payments=payments, **figures)
+        due = amounts_due(payments=payments, **figures)
     except TaxCalculationError as exc:
         raise InvalidPayment(str(exc)) from exc
-    return breakdown, {"currency": currency, "rate": rate, "profile": profile}
+    return Quote(breakdown=breakdown, amounts_due=due, currency=currency, rate=rate,
+                 profile=profile)
 
 
 # --- Settings -------------------------------------------------------------------------
@@ -174,7 +192,8 @@ def _payments_snapshot(payments: Sequence[PaymentInput], rate: Decimal,
         {"method": p.method, "currency": p.currency, "amount": str(to_cents(p.amount)),
          "amount_ves": str(to_cents(p.amount if p.currency == LEGAL_CURRENCY
                                     else p.amount * rate)),
-         "igtf_applies": p.currency != LEGAL_CURRENCY, "received_now": i >= first_new}
+         "igtf_applies": p.currency != LEGAL_CURRENCY, "received_now": i >= first_new,
+         "reference": p.reference, "change_ves": str(to_cents(p.change_ves))}
         for i, p in enumerate(payments)
     ]
 
@@ -262,31 +281,29 @@ def issue_invoice(
     *,
     tx: Transaction,
     items: Sequence[Any],
-    breakdown: TaxBreakdown,
-    exchange: dict[str, Any],
+    quote: Quote,
     received: int,
     issued_by: AbstractBaseUser,
     now: datetime,
     terminal: str = "",
+    ticket_ids: list[list[int]] | None = None,
 ) -> FiscalDocument:
     """The invoice of a sale paid in full, issued inside the checkout's transaction (so a
     failed checkout leaves no number behind). `items` are the sold holds in the order of
     the breakdown's lines; `received` is how many of the breakdown's payments were taken
-    now. One invoice per sale: a second call returns the first."""
-    existing = FiscalDocument.objects.filter(kind=DocumentKind.INVOICE, transaction=tx).first()
-    if existing is not None:
-        return existing
-    profile = exchange["profile"]
-    tickets = _tickets_per_item(tx, items)
+    now; `ticket_ids`, the tickets of each item when the caller has just issued them
+    (else they are read). One invoice per sale (the caller, holding the sale's lock, knows
+    it has none)."""
+    breakdown, profile = quote.breakdown, quote.profile
+    tickets = ticket_ids if ticket_ids is not None else _tickets_per_item(tx, items)
     lines = [_line_snapshot(i, amounts, breakdown.sale_currency, ticket_ids=tickets[i])
              for i, amounts in enumerate(breakdown.lines)]
     buyer_name, buyer_tax_id = _buyer(tx)
     return _issue(
         kind=DocumentKind.INVOICE,
-        figures=_Figures(breakdown, exchange["currency"], exchange["rate"]),
+        figures=_Figures(breakdown, quote.currency, quote.rate),
         snapshot={"rates": _rates_snapshot(profile), "lines": lines,
-                  "payments": _payments_snapshot(breakdown.payments, exchange["rate"],
-                                                 received),
+                  "payments": _payments_snapshot(breakdown.payments, quote.rate, received),
                   "balance_ves": str(breakdown.balance_ves)},
         issued_by=issued_by, now=now, terminal=terminal, tx=tx,
         buyer_name=buyer_name, buyer_tax_id=buyer_tax_id, profile=profile,
@@ -296,8 +313,7 @@ def issue_invoice(
 def issue_payment_receipt(
     *,
     tx: Transaction,
-    breakdown: TaxBreakdown,
-    exchange: dict[str, Any],
+    quote: Quote,
     received: int,
     issued_by: AbstractBaseUser,
     now: datetime,
@@ -305,19 +321,20 @@ def issue_payment_receipt(
 ) -> FiscalDocument:
     """A numbered receipt for a partial payment (not a fiscal document): the payments
     taken now, what the sale costs, what has been paid so far and the balance."""
-    payments = _payments_snapshot(breakdown.payments, exchange["rate"], received)
-    received_ves = sum((Decimal(p["amount_ves"]) for p in payments if p["received_now"]),
-                       Decimal("0.00"))
+    breakdown, profile = quote.breakdown, quote.profile
+    payments = _payments_snapshot(breakdown.payments, quote.rate, received)
+    received_ves = sum((Decimal(p["amount_ves"]) - Decimal(p["change_ves"])
+                        for p in payments if p["received_now"]), Decimal("0.00"))
     buyer_name, buyer_tax_id = _buyer(tx)
-    profile = exchange["profile"]
     return _issue(
         kind=DocumentKind.PAYMENT_RECEIPT,
-        figures=_Figures(breakdown, exchange["currency"], exchange["rate"]),
+        figures=_Figures(breakdown, quote.currency, quote.rate),
         snapshot={"rates": _rates_snapshot(profile), "lines": [
             _line_snapshot(i, amounts, breakdown.sale_currency)
             for i, amounts in enumerate(breakdown.lines)],
             "payments": payments, "paid_so_far_ves": str(breakdown.paid_ves),
             "balance_ves": str(breakdown.balance_ves),
+            "amounts_due": {c: str(a) for c, a in quote.amounts_due.items()},
             "payment_deadline": tx.payment_deadline.isoformat() if tx.payment_deadline
             else None},
         issued_by=issued_by, now=now, terminal=terminal, tx=tx, paid_ves=received_ves,
@@ -446,19 +463,20 @@ def issue_debit_note(
     now = now or timezone.now()
     with transaction.atomic():
         invoice = _locked_invoice(invoice_id)
-        breakdown, exchange = quote_sale(sale_currency=invoice.sale_currency, lines=lines,
-                                         payments=(), at=now)
+        quote = quote_sale(sale_currency=invoice.sale_currency, lines=lines, payments=(),
+                           at=now)
+        breakdown = quote.breakdown
         return _issue(
             kind=DocumentKind.DEBIT_NOTE,
-            figures=_Figures(breakdown, exchange["currency"], exchange["rate"]),
-            snapshot={"rates": _rates_snapshot(exchange["profile"]), "lines": [
+            figures=_Figures(breakdown, quote.currency, quote.rate),
+            snapshot={"rates": _rates_snapshot(quote.profile), "lines": [
                 _line_snapshot(i, amounts, invoice.sale_currency)
                 for i, amounts in enumerate(breakdown.lines)],
                 "payments": [], "references": _references(invoice)},
             issued_by=issued_by, now=now, terminal=terminal, tx=invoice.transaction,
             original=invoice, reason=reason, paid_ves=Decimal("0.00"),
             buyer_name=invoice.buyer_name, buyer_tax_id=invoice.buyer_tax_id,
-            profile=exchange["profile"],
+            profile=quote.profile,
         )
 
 

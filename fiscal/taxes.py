@@ -60,9 +60,14 @@ class Line:
 
 @dataclass(frozen=True)
 class PaymentInput:
+    """A payment as tendered at the till, and (once checkout has decided it) the change
+    handed back for it, in Bs."""
+
     method: str
     currency: str
     amount: Decimal
+    reference: str = ""
+    change_ves: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)

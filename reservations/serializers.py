@@ -1,7 +1,6 @@
 """Input and output shapes of the hold API. Validation of shape only; the rules are in
 reservations.services."""
 
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -9,7 +8,7 @@ from rest_framework import serializers
 
 from reservations.models import ReservedTicket
 from reservations.services import MAX_ITEMS_PER_REQUEST
-from sales.models import Currency, PaymentMethod, Transaction
+from sales.models import Transaction
 
 MAX_ID = 2**63 - 1
 
@@ -63,35 +62,6 @@ class SeatIdsSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         min_length=1, max_length=MAX_ITEMS_PER_REQUEST,
     )
-
-
-class PaymentInputSerializer(serializers.Serializer):
-    method = serializers.ChoiceField(choices=PaymentMethod.choices)
-    currency = serializers.ChoiceField(choices=Currency.choices)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2,
-                                      min_value=Decimal("0.01"))
-
-
-class CustomerSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    tax_id = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
-
-
-class CheckoutSerializer(serializers.Serializer):
-    payments = serializers.ListField(child=PaymentInputSerializer(), min_length=1,
-                                     max_length=20)
-    customer = CustomerSerializer(required=False)
-
-
-class QuoteSerializer(serializers.Serializer):
-    payments = serializers.ListField(child=PaymentInputSerializer(), required=False,
-                                     default=list, max_length=20)
-
-
-class PaymentsSerializer(serializers.Serializer):
-    payments = serializers.ListField(child=PaymentInputSerializer(), min_length=1,
-                                     max_length=20)
 
 
 # Fields used to format values exactly as the declared fields below would (one instance

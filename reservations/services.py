@@ -118,9 +118,12 @@ def _call_write_function(name: str, *params: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class _Named:
+    """The seat or zone of a HeldItem: what the answers show of it."""
+
     pk: int
     name: str = ""
     label: str = ""
+    tax_category: str = ""
 
 
 @dataclass(slots=True)
@@ -154,7 +157,8 @@ def _build_hold(answer: dict[str, Any], *, user: AbstractBaseUser,
     default_until = answer.get("reserved_until")
     tx.written_items = [
         HeldItem(pk=row["id"], transaction_id=tx.pk, event_id=tx.event_id,
-                 zone_id=row["zone"], zone=_Named(pk=row["zone"], name=row["zone_name"]),
+                 zone_id=row["zone"], zone=_Named(pk=row["zone"], name=row["zone_name"],
+                             tax_category=row["zone_tax"]),
                  seat_id=row["seat"],
                  seat=_Named(pk=row["seat"], label=row["seat_label"]) if row["seat"] else None,
                  quantity=row["quantity"], unit_price=Decimal(row["unit_price"]),

@@ -1,15 +1,9 @@
 from django.urls import path
 
-from reservations import operator_views, views
+from reservations import operator_views
 
 urlpatterns = [
-    path("holds/", views.HoldListCreateView.as_view(), name="holds"),
-    path("holds/<int:pk>/", views.HoldDetailView.as_view(), name="hold-detail"),
-    path("holds/<int:pk>/release/", views.HoldReleaseView.as_view(), name="hold-release"),
-    path("holds/<int:pk>/extend/", views.HoldExtendView.as_view(), name="hold-extend"),
-    path("holds/<int:pk>/quote/", views.HoldQuoteView.as_view(), name="hold-quote"),
-    path("holds/<int:pk>/checkout/", views.HoldCheckoutView.as_view(), name="hold-checkout"),
-    # Operator API (reservations.operator_views)
+    # Operator API (the till's hold routes are in sales.checkout.urls)
     path("reservations/stats/", operator_views.ReservationStatsView.as_view(),
          name="reservation-stats"),
     path("reservations/alerts/", operator_views.AlertListView.as_view(), name="alert-list"),

@@ -166,11 +166,34 @@ class PaymentMethod(models.TextChoices):
     ZELLE = "zelle", "Zelle"
 
 
+# Which currencies each method takes: the one place this rule is written (checkout
+# refuses any other pair; the API schema and the POS page read it from here).
+PAYMENT_CURRENCIES: dict[str, frozenset[str]] = {
+    PaymentMethod.CASH: frozenset({Currency.VES, Currency.USD, Currency.EUR}),
+    PaymentMethod.DEBIT_CARD: frozenset({Currency.VES}),
+    PaymentMethod.CREDIT_CARD: frozenset({Currency.VES, Currency.USD, Currency.EUR}),
+    PaymentMethod.PAGO_MOVIL: frozenset({Currency.VES}),
+    PaymentMethod.TRANSFER: frozenset({Currency.VES, Currency.USD, Currency.EUR}),
+    PaymentMethod.ZELLE: frozenset({Currency.USD}),
+}
+# Methods whose payment is identified by the bank's reference number, printed on the
+# documents.
+REFERENCE_REQUIRED = frozenset({PaymentMethod.PAGO_MOVIL, PaymentMethod.TRANSFER,
+                                PaymentMethod.ZELLE})
+# Only cash may exceed what is due: the excess is change, given in Bs.
+CHANGE_ALLOWED = frozenset({PaymentMethod.CASH})
+
+
 class Payment(models.Model):
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="payments")
     method = models.CharField(max_length=20, choices=PaymentMethod.choices)
     currency = models.CharField(max_length=3, choices=Currency.choices)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
+    # Bank reference of a transfer, pago móvil or Zelle payment.
+    reference = models.CharField(max_length=40, blank=True, default="")
+    # Change handed back, in Bs, for this (cash) payment: the venue kept the amount less
+    # this.
+    change_ves = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     # Bs per unit of `currency` when the payment was taken (1 for VES).
     exchange_rate = models.DecimalField(max_digits=18, decimal_places=6, default=Decimal("1"))
     received_by = models.ForeignKey(
@@ -183,6 +206,8 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0),
                                    name="payment_amount_positive"),
+            models.CheckConstraint(condition=models.Q(change_ves__gte=0),
+                                   name="payment_change_not_negative"),
         ]
 
     def __str__(self) -> str:

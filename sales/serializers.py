@@ -8,13 +8,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from fiscal.serializers import DocumentSummarySerializer
+from fiscal.taxes import LEGAL_CURRENCY
 from reservations.models import StatusChange
 from reservations.serializers import HoldItemSerializer
+from sales.checkout.serializers import AMOUNTS_DUE, amounts_due_data
+from sales.checkout.services import hold_quote
 from sales.models import Event, Payment, Seat, Ticket, Transaction, Venue, Zone
 from sales.selectors import transaction_detail
 
 if TYPE_CHECKING:
-    from sales.services import CheckoutResult
+    from sales.checkout.services import CheckoutResult
 
 
 class VenueSerializer(serializers.ModelSerializer):
@@ -107,7 +110,13 @@ class StatusChangeSerializer(serializers.ModelSerializer):
 
 
 class TransactionSerializer(serializers.ModelSerializer):
+    """A sale with everything it shows. For a reserved one, also what was paid and what
+    settles it (`paid`, `amounts_due`, `payment_deadline`); context `quote` may carry
+    the figures a write just computed (else they are computed here)."""
+
     cashier = serializers.CharField(source="cashier.username")
+    paid = serializers.SerializerMethodField()
+    amounts_due = serializers.SerializerMethodField()
     items = HoldItemSerializer(source="reserved_tickets", many=True)
     payments = PaymentSerializer(many=True)
     tickets = TicketSerializer(many=True)
@@ -120,8 +129,35 @@ class TransactionSerializer(serializers.ModelSerializer):
         model = Transaction
         fields = ["id", "event", "status", "cashier", "currency", "subtotal",
                   "customer_name", "customer_tax_id", "customer_email", "payment_deadline",
-                  "created_at", "completed_at", "items", "payments", "tickets", "history",
-                  "invoice", "documents"]
+                  "created_at", "completed_at", "paid", "amounts_due", "items", "payments",
+                  "tickets", "history", "invoice", "documents"]
+
+    def _quote(self, tx: Transaction):
+        """The figures of a reserved sale (None for any other status)."""
+        if tx.status != Transaction.Status.RESERVED:
+            return None
+        if "quote" not in self.context:
+            items = [i for i in tx.reserved_tickets.all() if i.status == "active"]
+            self.context["quote"] = hold_quote(tx, items)
+        return self.context["quote"]
+
+    @extend_schema_field({"type": "object", "nullable": True,
+                          "additionalProperties": {"type": "string", "format": "decimal"},
+                          "description": "Reserved sales: paid so far, in Bs and in the "
+                                         "sale's currency.",
+                          "example": {"VES": "1000.00", "USD": "6.61"}})
+    def get_paid(self, tx: Transaction) -> dict[str, str] | None:
+        quote = self._quote(tx)
+        if quote is None:
+            return None
+        paid = quote.breakdown.paid_ves
+        return {LEGAL_CURRENCY: str(paid),
+                **({tx.currency: str(quote.in_sale_currency(paid))}
+                   if tx.currency != LEGAL_CURRENCY else {})}
+
+    @extend_schema_field({**AMOUNTS_DUE, "nullable": True})
+    def get_amounts_due(self, tx: Transaction) -> dict[str, str] | None:
+        return amounts_due_data(self._quote(tx))
 
     @extend_schema_field(DocumentSummarySerializer(allow_null=True))
     def get_invoice(self, tx: Transaction):
@@ -142,20 +178,27 @@ class TransactionListSerializer(serializers.ModelSerializer):
                       "sale currency: bases and IVA per rate, total, IGTF, amount due, paid, "
                       "balance (negative: change to give)."})
 class TaxBreakdownField(serializers.Field):
+    """The quote's breakdown (fiscal.taxes.TaxBreakdown.to_dict)."""
+
     def to_representation(self, value):
-        return value.to_dict() if value is not None else None
+        return value.breakdown.to_dict() if value is not None else None
 
 
 class CheckoutResultSerializer(serializers.Serializer):
     """Serialize `checkout_result_data(result)`: the transaction read with its details."""
 
     transaction = TransactionSerializer()
-    breakdown = TaxBreakdownField(allow_null=True)
+    breakdown = TaxBreakdownField(source="quote", allow_null=True)
+    amounts_due = serializers.SerializerMethodField()
     replayed = serializers.BooleanField(help_text="True when this repeats a completed sale.")
     server_time = serializers.SerializerMethodField()
 
     def get_server_time(self, _result) -> str:
         return timezone.now().isoformat()
+
+    @extend_schema_field({**AMOUNTS_DUE, "nullable": True})
+    def get_amounts_due(self, result: CheckoutResult) -> dict[str, str] | None:
+        return amounts_due_data(result.quote)
 
 
 def checkout_result_data(result: CheckoutResult) -> dict[str, Any]:
@@ -163,4 +206,5 @@ def checkout_result_data(result: CheckoutResult) -> dict[str, Any]:
     shows in a fixed number of queries (serializing the service's own instance would
     load each ticket's seat and each audit row's actor one query at a time)."""
     detailed = replace(result, transaction=transaction_detail(result.transaction.pk))
-    return CheckoutResultSerializer(detailed).data
+    context = {"quote": result.quote} if result.quote is not None else {}
+    return CheckoutResultSerializer(detailed, context=context).data

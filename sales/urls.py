@@ -12,7 +12,5 @@ router.register("transactions", views.TransactionViewSet, basename="transaction"
 urlpatterns = [
     path("events/<int:pk>/zones/", views.EventZoneListCreateView.as_view(), name="event-zones"),
     path("zones/<int:pk>/seats/", views.ZoneSeatsView.as_view(), name="zone-seats"),
-    path("transactions/<int:pk>/payments/", views.TransactionPaymentsView.as_view(),
-         name="transaction-payments"),
     *router.urls,
 ]

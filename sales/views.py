@@ -18,19 +18,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pos.api import pos_terminal
 from pos.errors import DomainError
-from pos.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from pos.openapi import request_example, response_example, viewset_examples
 from reservations import services as reservation_services
 from reservations.selectors import availability_not_modified, event_availability
-from reservations.serializers import PaymentsSerializer, SeatIdsSerializer
-from reservations.views import ERROR, payment_lines
+from reservations.serializers import SeatIdsSerializer
 from sales import examples, services
 from sales.models import Event, Seat, Transaction, Venue, Zone
 from sales.selectors import transaction_with_details, transactions_visible_to
 from sales.serializers import (
-    CheckoutResultSerializer,
     EventSerializer,
     SeatRowsSerializer,
     SeatSerializer,
@@ -38,7 +34,6 @@ from sales.serializers import (
     TransactionSerializer,
     VenueSerializer,
     ZoneSerializer,
-    checkout_result_data,
 )
 
 
@@ -174,28 +169,6 @@ class TransactionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return TransactionSerializer if self.action == "retrieve" else TransactionListSerializer
-
-
-class TransactionPaymentsView(APIView):
-    @extend_schema(request=PaymentsSerializer,
-                   responses={200: CheckoutResultSerializer, 400: ERROR, 404: ERROR,
-                              409: ERROR, 410: ERROR},
-                   parameters=[IDEMPOTENCY_KEY_PARAMETER],
-                   summary="Add a payment to a reserved (partially paid) transaction",
-                   tags=["transactions"],
-                   examples=[request_example("USD 10 by debit card", examples.PAYMENTS_REQUEST),
-                             response_example("Still reserved: a balance remains",
-                                              examples.PAYMENT_RESULT)])
-    @idempotent
-    def post(self, request: Request, pk: int) -> Response:
-        serializer = PaymentsSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        result = services.add_payment(
-            user=request.user, transaction_id=pk,
-            payments=payment_lines(serializer.validated_data["payments"]),
-            terminal=pos_terminal(request),
-        )
-        return Response(checkout_result_data(result))
 
 
 # --- The seed documents' JSON endpoints, kept for the POS web page --------------------

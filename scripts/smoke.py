@@ -63,12 +63,14 @@ def main() -> None:
     assert seat_state(cashier, event, first) == "sold"
 
     hold = cashier.call("POST", "/api/holds/", 201, json={"event": event, "seat_ids": [third]})
-    sale = cashier.call("POST", f"/api/holds/{hold['id']}/checkout/", 200, json={"payments": [
-        {"method": "pago_movil", "currency": "VES", "amount": "1000.00"}]})
+    sale = cashier.call("POST", f"/api/holds/{hold['id']}/checkout/", 200, json={
+        "reserve": True, "payments": [{"method": "pago_movil", "currency": "VES",
+                                       "amount": "1000.00", "reference": "0102-555123"}]})
     assert sale["transaction"]["status"] == "reserved"
+    balance = sale["transaction"]["amounts_due"]["VES"]  # what settles it, in Bs
     paid = cashier.call("POST", f"/api/transactions/{hold['transaction']}/payments/", 200,
                         json={"payments": [{"method": "pago_movil", "currency": "VES",
-                                            "amount": "2000.00"}]})
+                                            "amount": balance, "reference": "0102-555124"}]})
     assert paid["transaction"]["status"] == "completed"
 
     hold = cashier.call("POST", "/api/holds/", 201, json={"event": event, "seat_ids": [fourth]})

@@ -19,7 +19,8 @@ cd "$REPO_DIR"
 mkdir -p "$POS_TEST_ARTIFACTS"
 # WhiteNoise serves from STATIC_ROOT, as in `make run`.
 "$VENV_DIR/bin/python" manage.py collectstatic --noinput -v 0
-"$VENV_DIR/bin/ruff" check . 
+"$VENV_DIR/bin/ruff" check .
+"$VENV_DIR/bin/lint-imports"  # the apps' layers (.importlinter)
 status=0
 "$VENV_DIR/bin/python" -m pytest "$@" || status=$?
 if [ "$status" = 5 ]; then log "no tests ran"; fi

@@ -145,6 +145,15 @@ def _identity_changed(**kwargs: Any) -> None:
     transaction.on_commit(replace_version)
 
 
+def watch(*models: type) -> None:
+    """Forget what is remembered whenever a row of these models is saved or deleted (for
+    other apps' remembered values, e.g. the fiscal profile)."""
+    for model in models:
+        post_save.connect(_identity_changed, sender=model, dispatch_uid=f"identity-save-{model}")
+        post_delete.connect(_identity_changed, sender=model,
+                            dispatch_uid=f"identity-delete-{model}")
+
+
 def connect_signals() -> None:
     user_model = get_user_model()
     for model in (Domain, Tenant, TenantSettings, user_model, Token, Group):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -80,6 +82,18 @@ class TenantSettings(models.Model):
     )
     allow_hold_extension = models.BooleanField(
         default=True, help_text="Whether a cashier may extend a hold once."
+    )
+    min_down_payment_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Least share of the amount due (%) a partial-payment reservation must pay "
+                  "at checkout.",
+    )
+    max_change_usd = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("100"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Most change a cashier may give back for a cash payment, in US dollars "
+                  "(given in Bs at the day's rate).",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

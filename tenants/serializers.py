@@ -12,6 +12,8 @@ class TenantSettingsSerializer(serializers.ModelSerializer):
             "max_reservations_per_session",
             "cleanup_interval_minutes",
             "allow_hold_extension",
+            "min_down_payment_percent",
+            "max_change_usd",
             "updated_at",
         ]
         read_only_fields = ["updated_at"]

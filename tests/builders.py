@@ -81,3 +81,24 @@ def api_hold_id(client, setup: EventSetup, *labels: str, zones: list | None = No
     response = api_hold(client, setup, *labels, zones=zones)
     assert response.status_code == 201, response.json()
     return response.json()["id"]
+
+
+def payment(method: str, currency: str, amount: str) -> dict[str, str]:
+    """One payment as the API takes it; a made-up bank reference where the method needs
+    one (sales.models.REFERENCE_REQUIRED)."""
+    from sales.models import REFERENCE_REQUIRED
+
+    body = {"method": method, "currency": currency, "amount": amount}
+    if method in REFERENCE_REQUIRED:
+        body["reference"] = "0102-555123"
+    return body
+
+
+def checkout_body(*payments: tuple[str, str, str], customer: dict | None = None,
+                  reserve: bool = True) -> dict:
+    """A checkout (or payments) body from (method, currency, amount) triples. `reserve`:
+    a balance left is accepted as a reservation (tests of `payment_short` pass False)."""
+    body: dict = {"payments": [payment(*p) for p in payments], "reserve": reserve}
+    if customer:
+        body["customer"] = customer
+    return body

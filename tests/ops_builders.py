@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from fiscal.taxes import PaymentInput
 from reservations import services
 from reservations.errors import SeatsUnavailable
-from sales import services as sales_services
+from sales.checkout import services as sales_services
 from sales.models import Transaction
 from tests.builders import EventSetup, user
 
@@ -23,13 +24,14 @@ def hold(setup: EventSetup, *labels: str, by: str = "cashier",
 
 def reserve(setup: EventSetup, *labels: str, by: str = "cashier",
             now: datetime | None = None) -> Transaction:
-    """A partial-payment reservation: held, then paid USD 1 of more."""
+    """A partial-payment reservation: held, then paid half of what is due, in dollars."""
     now = now or timezone.now()
     tx = hold(setup, *labels, by=by, now=now)
+    due = sales_services.quote_hold(user=user(by), transaction_id=tx.pk, now=now).amounts_due
     result = sales_services.checkout_hold(
-        user=user(by), transaction_id=tx.pk, now=now,
-        payments=[sales_services.PaymentLine(method="cash", currency="USD",
-                                             amount=Decimal("1.00"))],
+        user=user(by), transaction_id=tx.pk, now=now, reserve=True,
+        payments=[PaymentInput(method="cash", currency="USD",
+                               amount=(due["USD"] / 2).quantize(Decimal("0.01")))],
     )
     assert result.transaction.status == Transaction.Status.RESERVED
     return result.transaction

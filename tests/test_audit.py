@@ -16,8 +16,11 @@ from reservations.services import expire_stale_holds, extend_reservations
 from tests.builders import make_event, set_rate
 from tests.conftest import api_client
 
-PART = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "500.00"}]}
-REST = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "1820.00"}]}
+PART = {"reserve": True,
+        "payments": [{"method": "pago_movil", "currency": "VES", "amount": "500.00",
+                      "reference": "0102-555123"}]}
+REST = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "1820.00",
+                      "reference": "0102-555123"}]}
 
 
 @pytest.fixture
@@ -64,7 +67,7 @@ def test_a_sale_from_hold_to_paid_off_is_in_the_history(cashier, setup, alpha):
     detail = cashier.get(f"/api/transactions/{tx}/").json()["history"]
     assert detail[3]["note"].startswith("hold extended until")
     assert detail[5]["note"].startswith("partly paid; pay by")
-    assert detail[4]["note"] == "500.00 VES pago_movil"
+    assert detail[4]["note"] == "500.00 VES pago_movil ref 0102-555123"
     assert all(h["created_at"] for h in detail)
 
 

@@ -13,7 +13,7 @@ from fiscal.models import ExchangeRate
 from reservations.models import ReservedTicket
 from sales.models import Payment, Ticket, Transaction
 from tests.builders import api_hold_id as hold
-from tests.builders import make_event, set_rate
+from tests.builders import checkout_body, make_event, set_rate
 from tests.conftest import api_client
 
 
@@ -25,9 +25,7 @@ def setup(alpha):
 
 
 def pay(client, hold_id, *payments, customer=None):
-    body = {"payments": [{"method": m, "currency": c, "amount": a} for m, c, a in payments]}
-    if customer:
-        body["customer"] = customer
+    body = checkout_body(*payments, customer=customer)
     return client.post(f"/api/holds/{hold_id}/checkout/", body, format="json")
 
 
@@ -75,7 +73,8 @@ def test_partial_payment_reserves_until_deadline_then_paid_off_completes(cashier
         assert seat_state(cashier, setup, "A3") == "reserved_by_me"
         # 20 USD of tickets + IVA 16 % = 2,320.00 Bs; 5 USD paid (IGTF 15.00 on it).
         rest = cashier.post(f"/api/transactions/{hold_id}/payments/", {"payments": [
-            {"method": "pago_movil", "currency": "VES", "amount": "1835.00"}]}, format="json")
+            {"method": "pago_movil", "currency": "VES", "amount": "1835.00",
+             "reference": "0102-555123"}]}, format="json")
         assert rest.status_code == 200, rest.json()
         assert rest.json()["transaction"]["status"] == "completed"
         assert len(rest.json()["transaction"]["tickets"]) == 3
@@ -86,7 +85,7 @@ def test_partial_payment_past_its_deadline_is_410_and_frees_the_seat(cashier, se
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         hold_id = hold(cashier, setup, "A4")
-        assert pay(cashier, hold_id, ("cash", "USD", "1.00")).json()[
+        assert pay(cashier, hold_id, ("cash", "USD", "2.00")).json()[
             "transaction"]["status"] == "reserved"
     with time_machine.travel(start + timedelta(hours=72, seconds=1), tick=False):
         ExchangeRate.objects.all().delete()

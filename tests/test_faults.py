@@ -104,7 +104,8 @@ def states(client, setup) -> dict[str, str]:
 
 def pay_in_full(client, hold_id: int, seats: int):
     return client.post(f"/api/holds/{hold_id}/checkout/", {"payments": [
-        {"method": "pago_movil", "currency": "VES", "amount": f"{1160 * seats}.00"}]},
+        {"method": "pago_movil", "currency": "VES", "amount": f"{1160 * seats}.00",
+                                                                 "reference": "0102-555123"}]},
         format="json")
 
 

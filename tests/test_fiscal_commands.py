@@ -11,8 +11,9 @@ from django.core.management import CommandError, call_command
 from django_tenants.utils import tenant_context
 
 from fiscal.models import FiscalDocument, ZReport
+from fiscal.taxes import PaymentInput
 from reservations.services import hold_seats
-from sales.services import PaymentLine, checkout_hold
+from sales.checkout.services import checkout_hold
 from tests.builders import make_event, set_rate, user
 
 
@@ -24,7 +25,7 @@ def sold(alpha):
         cashier = user("cashier")
         tx = hold_seats(user=cashier, event_id=setup.event.pk, seat_ids=setup.ids("A1"))
         checkout_hold(user=cashier, transaction_id=tx.pk, payments=[
-            PaymentLine("cash", "USD", Decimal("11.95"))])
+            PaymentInput("cash", "USD", Decimal("11.95"))])
     return alpha
 
 

@@ -15,10 +15,10 @@ from django.db import connection, connections
 from django_tenants.utils import tenant_context
 
 from fiscal.models import FiscalDocument, FiscalSeries
+from fiscal.taxes import PaymentInput
 from reservations import services as reservation_services
-from sales import services as sales_services
+from sales.checkout import services as sales_services
 from sales.models import Transaction
-from sales.services import PaymentLine
 from tenants.models import Tenant
 from tenants.roles import Role
 from tenants.services import create_staff_user
@@ -27,7 +27,8 @@ from tests.builders import make_event, set_rate, user
 from tests.conftest import PASSWORD, get_or_create_tenant
 
 CASHIERS = 20
-PAID_IN_BS = [PaymentLine(method="pago_movil", currency="VES", amount=Decimal("1160.00"))]
+PAID_IN_BS = [PaymentInput(method="pago_movil", currency="VES", amount=Decimal("1160.00"),
+                                                                               reference="0102-555123")]
 
 
 class ForcedFailure(Exception):

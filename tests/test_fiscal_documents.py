@@ -19,7 +19,7 @@ from django_tenants.utils import tenant_context
 from fiscal.errors import ImmutableDocument
 from fiscal.models import FiscalDocument, FiscalProfile, VoidedTicket
 from tests.builders import api_hold_id as hold
-from tests.builders import make_event, set_rate
+from tests.builders import checkout_body, make_event, set_rate
 from tests.conftest import api_client
 
 RIF = "J-12345678-4"
@@ -48,9 +48,7 @@ def operator(alpha):
 
 
 def pay(client, hold_id, *payments, customer=None, terminal=""):
-    body = {"payments": [{"method": m, "currency": c, "amount": a} for m, c, a in payments]}
-    if customer:
-        body["customer"] = customer
+    body = checkout_body(*payments, customer=customer)
     response = client.post(f"/api/holds/{hold_id}/checkout/", body, format="json",
                            HTTP_X_POS_TERMINAL=terminal)
     assert response.status_code == 200, response.json()
@@ -152,7 +150,8 @@ def test_partial_payment_gets_a_numbered_receipt_and_paying_off_an_invoice(cashi
     assert detail["snapshot"]["balance_ves"] == "660.00"
 
     second = cashier.post(f"/api/transactions/{tx['id']}/payments/", {"payments": [
-        {"method": "pago_movil", "currency": "VES", "amount": "660.00"}]}, format="json")
+        {"method": "pago_movil", "currency": "VES", "amount": "660.00",
+         "reference": "0102-555123"}]}, format="json")
     assert second.status_code == 200, second.json()
     tx = second.json()["transaction"]
     assert tx["status"] == "completed"

@@ -107,17 +107,19 @@ def fuzz_tenant(tenants, django_db_blocker) -> Iterator[tuple[Tenant, dict, dict
 def _seed(tenant: Tenant) -> dict[str, list[int]]:
     from django.contrib.auth import get_user_model
 
+    from fiscal.taxes import PaymentInput
     from reservations.services import hold_seats
-    from sales.services import PaymentLine, checkout_hold
+    from sales.checkout.services import checkout_hold
 
     setup = make_event(rows="ABC", seats_per_row=10, ga_capacity=50)
     cashier = get_user_model().objects.get(username="cashier")
     txs = []
-    for labels, amount in ((["A1"], "1160.00"), (["A2", "A3"], "100.00"), (["A4"], None)):
+    for labels, amount in ((["A1"], "1160.00"), (["A2", "A3"], "500.00"), (["A4"], None)):
         tx = hold_seats(user=cashier, event_id=setup.event.pk, seat_ids=setup.ids(*labels))
         if amount:
-            checkout_hold(user=cashier, transaction_id=tx.pk, payments=[
-                PaymentLine(method="pago_movil", currency="VES", amount=Decimal(amount))])
+            checkout_hold(user=cashier, transaction_id=tx.pk, reserve=True, payments=[
+                PaymentInput(method="pago_movil", currency="VES", amount=Decimal(amount),
+                             reference="0102-555123")])
         txs.append(tx.pk)
     ids = {"events": [setup.event.pk], "zones": [setup.zone.pk, setup.ga_zone.pk],
            "venues": [setup.event.venue_id], "holds": txs, "transactions": txs}
@@ -265,7 +267,8 @@ def sale(alpha):
     sold = cashier.post("/api/holds/", {"event": setup.event.pk, "seat_ids": setup.ids("A1")},
                         format="json").json()["id"]
     cashier.post(f"/api/holds/{sold}/checkout/", {"payments": [
-        {"method": "pago_movil", "currency": "VES", "amount": "1160.00"}]}, format="json")
+        {"method": "pago_movil", "currency": "VES", "amount": "1160.00",
+         "reference": "0102-555123"}]}, format="json")
     pending = cashier.post("/api/holds/", {"event": setup.event.pk,
                                            "seat_ids": setup.ids("A2")}, format="json")
     return setup, sold, pending.json()["id"]

@@ -41,7 +41,10 @@ def test_hold_answers_201_with_the_contract_fields(cashier, setup):
     assert {"id", "transaction", "expires_at", "server_time", "items", "total",
             "currency"} <= set(body)
     assert body["status"] == "pending"
-    assert body["total"] == "30.00" and body["currency"] == "USD"
+    # Three seats of USD 10.00: before tax, IVA 16 %, the total, and what settles it.
+    assert (body["subtotal"], body["tax"], body["total"], body["currency"]) == (
+        "30.00", "4.80", "34.80", "USD")
+    assert set(body["amounts_due"]) == {"VES", "USD"}
     assert [item["label"] for item in body["items"]] == ["A1", "A2", "General × 2"]
     expires = timezone.datetime.fromisoformat(body["expires_at"])
     assert timedelta(minutes=9, seconds=55) < expires - before <= timedelta(minutes=10, seconds=5)
@@ -62,7 +65,8 @@ def test_conflict_names_every_seat_reserved_and_sold(cashier, cashier2, setup, a
     first = hold(cashier, setup, "A1").json()
     paid = cashier.post(f"/api/holds/{first['id']}/checkout/",
                         {"payments": [{"method": "pago_movil", "currency": "VES",
-                                       "amount": "1160.00"}]}, format="json")
+                                       "amount": "1160.00",
+"reference": "0102-555123"}]}, format="json")
     assert paid.status_code == 200, paid.json()
     assert hold(cashier, setup, "A2").status_code == 201
     response = hold(cashier2, setup, "A2", "A1", "A5")
@@ -137,7 +141,7 @@ def test_release_part_of_a_hold(cashier, cashier2, setup):
     response = cashier.post(f"/api/holds/{hold_id}/release/",
                             {"seat_ids": setup.ids("A2")}, format="json")
     assert response.status_code == 200
-    assert response.json()["total"] == "10.00"
+    assert (response.json()["subtotal"], response.json()["total"]) == ("10.00", "11.60")
     assert [i["label"] for i in response.json()["items"] if i["status"] == "active"] == ["A1"]
     assert hold(cashier2, setup, "A2").status_code == 201
     bad = cashier.post(f"/api/holds/{hold_id}/release/", {"seat_ids": setup.ids("C9")},

@@ -25,8 +25,11 @@ from tests import parallel
 from tests.builders import make_event, set_rate
 from tests.conftest import PASSWORD, api_client, get_or_create_tenant, token_for
 
-FULL_PAYMENT = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "1160.00"}]}
-PART_PAYMENT = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "100.00"}]}
+FULL_PAYMENT = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "1160.00",
+                              "reference": "0102-555123"}]}
+PART_PAYMENT = {"reserve": True,
+                "payments": [{"method": "pago_movil", "currency": "VES", "amount": "200.00",
+                              "reference": "0102-555123"}]}
 
 
 @pytest.fixture

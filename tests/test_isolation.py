@@ -34,7 +34,8 @@ def alpha_data(alpha) -> dict[str, int]:
     sold = cashier.post("/api/holds/", {"event": setup.event.pk,
                                         "seat_ids": setup.ids("A1")}, format="json").json()
     paid = cashier.post(f"/api/holds/{sold['id']}/checkout/", {
-        "payments": [{"method": "pago_movil", "currency": "VES", "amount": "1160.00"}],
+        "payments": [{"method": "pago_movil", "currency": "VES", "amount": "1160.00",
+                      "reference": "0102-555123"}],
         "customer": {"name": f"{MARKER} customer", "tax_id": "V-1"}}, format="json")
     assert paid.status_code == 200, paid.json()
     pending = cashier.post("/api/holds/", {"event": setup.event.pk,
@@ -78,7 +79,8 @@ def _id_for(view_name: str, ids: dict[str, int]) -> int:
     return ids["transaction"]
 
 
-PAYMENT = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "1.00"}]}
+PAYMENT = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "1.00",
+                         "reference": "0102-555123"}]}
 # Valid bodies, so that a refusal cannot hide behind a 400 for a missing field.
 BODIES = {
     "hold-release": {"seat_ids": [1]},

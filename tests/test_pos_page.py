@@ -204,7 +204,7 @@ def test_cashier_holds_two_seats_other_terminal_sees_them_and_checkout_sells_the
     expect(mine.locator("#countdown")).to_be_visible()
     expect(mine.locator("#countdown")).to_have_attribute("data-level", "ok")
     expect(mine.locator("#countdown-time")).to_have_text(re.compile(r"^(10:00|9:5\d)$"))
-    expect(mine.locator("#hold-total")).to_have_text("USD 70,00")
+    expect(mine.locator("#hold-total")).to_have_text("USD 70,00")  # before tax
 
     # The other terminal follows within 5 seconds: yellow, someone else's.
     for label in ("A1", "A2"):
@@ -369,6 +369,8 @@ def test_split_payment_in_dollars_and_bolivares_then_a_partial_payment(
     second = mine.locator(".payment-row").nth(1)
     expect(second.locator(".pay-amount")).to_have_value("1930.00")
     second.locator(".pay-method").select_option("pago_movil")
+    expect(mine.locator("#pay-btn")).to_be_disabled()  # pago móvil needs its reference
+    second.locator(".pay-reference").fill("0102-555123")
     expect(mine.locator("#q-igtf")).to_have_text("Bs. 30,00")
     expect(mine.locator("#pay-btn")).to_have_text("Cobrar")
     shot(mine, "checkout-split-payment.png")
@@ -434,7 +436,8 @@ def test_ticket_qr_only_for_sales_the_cashier_may_see(site):
                                              seat_ids=setup.ids("A1"))
     paid = api_client(site, "cashier").post(
         f"/api/holds/{tx.pk}/checkout/",
-        {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "1160.00"}]},
+        {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "1160.00",
+                       "reference": "0102-555123"}]},
         format="json",
     )
     assert paid.status_code == 200, paid.json()

@@ -22,12 +22,12 @@ from django.db import connection, connections
 from django.db.utils import OperationalError
 from django.utils import timezone
 
+from fiscal.taxes import PaymentInput
 from pos.errors import DomainError
 from reservations import services
 from reservations.models import HoldAttempt, ReservedTicket
-from sales import services as sales_services
+from sales.checkout import services as sales_services
 from sales.models import Transaction
-from sales.services import PaymentLine
 from tenants.roles import Role
 from tenants.services import create_staff_user
 from tests import parallel
@@ -35,8 +35,10 @@ from tests.builders import make_event, user
 from tests.conftest import PASSWORD, TenantFixture, api_client
 
 WRITERS = 20
-PAID_IN_BS = [PaymentLine(method="pago_movil", currency="VES", amount=Decimal("1160.00"))]
-DOWN_PAYMENT = [PaymentLine(method="pago_movil", currency="VES", amount=Decimal("100.00"))]
+PAID_IN_BS = [PaymentInput(method="pago_movil", currency="VES", amount=Decimal("1160.00"),
+                                                                               reference="0102-555123")]
+DOWN_PAYMENT = [PaymentInput(method="pago_movil", currency="VES", amount=Decimal("200.00"),
+                                                                                 reference="0102-555123")]
 ROUNDS = 6
 
 
@@ -222,7 +224,7 @@ def test_release_racing_checkout_exactly_one_wins(arena, no_deadlock):
             partial(sales_services.checkout_hold, user=cashier, transaction_id=tx.pk,
                     payments=PAID_IN_BS),
         ], tenant=arena.tenant)
-        assert _domain_codes(results) <= {"illegal_transition"}
+        assert _domain_codes(results) <= {"illegal_transition", "checkout_refused"}
         assert sum(not isinstance(r, Exception) for r in results) == 1
         tx.refresh_from_db()
         items = set(tx.reserved_tickets.values_list("status", flat=True))
@@ -260,7 +262,7 @@ def test_bulk_extension_racing_holds_checkouts_and_payments(arena, no_deadlock):
         tx = services.hold_seats(user=user(f"w{5 + i}"), event_id=setup.event.pk,
                                  seat_ids=setup.ids(f"A{i + 1}"))
         sales_services.checkout_hold(user=user(f"w{5 + i}"), transaction_id=tx.pk,
-                                     payments=DOWN_PAYMENT)
+                                     payments=DOWN_PAYMENT, reserve=True)
         reserved.append((f"w{5 + i}", tx.pk))
     pending = [(f"w{9 + i}", services.hold_seats(user=user(f"w{9 + i}"),
                                                  event_id=setup.event.pk,
@@ -272,7 +274,7 @@ def test_bulk_extension_racing_holds_checkouts_and_payments(arena, no_deadlock):
                                                             payments=PAID_IN_BS)
               for u, t in pending]
     calls += [lambda u=u, t=t: sales_services.add_payment(user=user(u), transaction_id=t,
-                                                          payments=DOWN_PAYMENT)
+                                                          payments=DOWN_PAYMENT, reserve=True)
               for u, t in reserved[:2]]
     calls += [lambda i=i: services.hold_seats(user=user(f"w{13 + i}"),
                                               event_id=setup.event.pk,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from sales.models import PaymentMethod
+from sales.models import PAYMENT_CURRENCIES, REFERENCE_REQUIRED, PaymentMethod
 
 PAYMENT_METHOD_LABELS = {
     PaymentMethod.CASH: lambda: _("Cash"),
@@ -20,8 +20,13 @@ PAYMENT_METHOD_LABELS = {
 }
 
 
-def payment_methods() -> list[dict[str, str]]:
-    return [{"value": method.value, "label": PAYMENT_METHOD_LABELS[method]()}
+def payment_methods() -> list[dict[str, object]]:
+    """Each method with its label, the currencies it takes and whether it needs a bank
+    reference (the rules of sales.models, for the page to offer only what checkout
+    accepts)."""
+    return [{"value": method.value, "label": PAYMENT_METHOD_LABELS[method](),
+             "currencies": sorted(PAYMENT_CURRENCIES[method]),
+             "reference": method in REFERENCE_REQUIRED}
             for method in PaymentMethod]
 
 
@@ -76,6 +81,8 @@ def page_messages() -> dict[str, str]:
         "pay_method": _("Payment {n}: method"),
         "pay_currency": _("Payment {n}: currency"),
         "pay_amount": _("Payment {n}: amount"),
+        "pay_reference": _("Payment {n}: reference number"),
+        "reference": _("Reference no."),
         "release_seat": _("Release {label}"),
         "tax_line": _("IVA {rate}%"),
     }

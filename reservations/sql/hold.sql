@@ -5,8 +5,9 @@
 --
 -- The rule, step by step:
 --   1. the event exists and is on sale;
---   2. lock the cashier's user row, then count their live pending items: the
---      per-session limit cannot be raced by two requests of one cashier;
+--   2. lock the cashier's user row, then count their live items, held or reserved (a
+--      partial-payment reservation counts too): the per-session limit cannot be raced
+--      by two requests of one cashier;
 --   3. lock the seats, then the general-admission zones, by id (FOR NO KEY UPDATE:
 --      rows that reference them, items and refusals, can still be inserted meanwhile);
 --      refuse seats and zones that are not of this event;
@@ -73,7 +74,7 @@ BEGIN
       FROM reservations_reservedticket rt
       JOIN sales_transaction t ON t.id = rt.transaction_id
      WHERE rt.created_by_id = p_user_id AND rt.status = 'active'
-       AND rt.reserved_until > p_now AND t.status = 'pending';
+       AND rt.reserved_until > p_now AND t.status IN ('pending', 'reserved');
     IF v_held + v_requested > p_session_limit THEN
         RETURN jsonb_build_object('error', 'session_limit', 'held', v_held,
                                   'limit', p_session_limit, 'requested', v_requested);
@@ -228,7 +229,7 @@ BEGIN
           FROM new_items)
     SELECT jsonb_agg(jsonb_build_object(
                'id', i.id, 'seat', i.seat_id, 'seat_label', s.label, 'zone', i.zone_id,
-               'zone_name', z.name, 'quantity', i.quantity,
+               'zone_name', z.name, 'zone_tax', z.tax_category, 'quantity', i.quantity,
                'unit_price', i.unit_price::text) ORDER BY i.id)
       INTO v_items
       FROM new_items i

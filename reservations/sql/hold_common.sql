@@ -48,7 +48,7 @@ AS $$
             'subtotal', t.subtotal::text, 'extensions_used', t.extensions_used),
         'items', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                       'id', i.id, 'seat', i.seat_id, 'seat_label', s.label,
-                      'zone', i.zone_id, 'zone_name', z.name, 'quantity', i.quantity,
+                      'zone', i.zone_id, 'zone_name', z.name, 'zone_tax', z.tax_category, 'quantity', i.quantity,
                       'unit_price', i.unit_price::text, 'status', i.status,
                       'reserved_until', i.reserved_until) ORDER BY i.id), '[]')
                     FROM reservations_reservedticket i

@@ -601,7 +601,7 @@ function renderHold() {
       canRelease ? () => releaseSeat(item.seat) : null, fill(M.release_seat, { label: item.label }));
   });
   $("hold-items").replaceChildren(...items);
-  $("hold-total").textContent = money(holdData.total, holdData.currency);
+  $("hold-total").textContent = money(holdData.subtotal, holdData.currency);
   $("extend-btn").hidden = !(state.settings.allow_hold_extension && holdData.extensions_left > 0);
 }
 
@@ -682,11 +682,21 @@ function renderPayments() {
     method.className = "pay-method";
     for (const option of config.paymentMethods) method.add(new Option(option.label, option.value));
     method.value = payment.method;
-    method.addEventListener("change", () => { payment.method = method.value; requestQuote(); });
+    const rule = methodRule(payment.method);
+    method.addEventListener("change", () => {
+      payment.method = method.value;
+      // Offer only the currencies the method takes (sales.models.PAYMENT_CURRENCIES).
+      const allowed = currencies().filter((code) => methodRule(payment.method).currencies.includes(code));
+      if (!allowed.includes(payment.currency)) payment.currency = allowed[0] || payment.currency;
+      renderPayments();
+      requestQuote();
+    });
     const currency = document.createElement("select");
     currency.className = "pay-currency";
     currency.setAttribute("aria-label", fill(M.pay_currency, { n: index + 1 }));
-    for (const code of currencies()) currency.add(new Option(code === "VES" ? "Bs." : code, code));
+    for (const code of currencies()) {
+      if (rule.currencies.includes(code)) currency.add(new Option(code === "VES" ? "Bs." : code, code));
+    }
     currency.value = payment.currency;
     currency.addEventListener("change", () => { payment.currency = currency.value; requestQuote(); });
     const amount = document.createElement("input");
@@ -697,6 +707,20 @@ function renderPayments() {
     amount.setAttribute("aria-label", fill(M.pay_amount, { n: index + 1 }));
     amount.addEventListener("input", () => { payment.amount = amount.value.replace(",", "."); requestQuote(); });
     row.append(method, currency, amount);
+    if (rule.reference) {
+      const reference = document.createElement("input");
+      reference.type = "text";
+      reference.className = "pay-reference";
+      reference.maxLength = 40;
+      reference.value = payment.reference || "";
+      reference.placeholder = M.reference;
+      reference.setAttribute("aria-label", fill(M.pay_reference, { n: index + 1 }));
+      reference.addEventListener("input", () => {
+        payment.reference = reference.value;
+        if (state.quote) renderQuote();
+      });
+      row.append(reference);
+    }
     if (state.payments.length > 1) {
       const remove = document.createElement("button");
       remove.type = "button";
@@ -711,10 +735,15 @@ function renderPayments() {
   box.replaceChildren(...rows);
 }
 
-function validPayments() {
-  return state.payments
+function methodRule(value) {
+  return config.paymentMethods.find((m) => m.value === value) || { currencies: [], reference: false };
+}
+
+function validPayments(payments = state.payments) {
+  return payments
     .filter((p) => /^\d+(\.\d{1,2})?$/.test(p.amount.trim()) && Number(p.amount) > 0)
-    .map((p) => ({ method: p.method, currency: p.currency, amount: Number(p.amount).toFixed(2) }));
+    .map((p) => ({ method: p.method, currency: p.currency, amount: Number(p.amount).toFixed(2),
+      reference: (p.reference || "").trim() }));
 }
 
 let quoteTimer = null;
@@ -738,24 +767,18 @@ async function quote() {
   return result.data;
 }
 
-// The amount that pays what is left, in the payment's currency (rounded up to the cent
-// so the last payment never leaves a fraction of a bolívar open).
-function balanceIn(currency, breakdown) {
-  const balance = Number(breakdown.balance_ves);
-  if (currency === "VES") return balance;
-  return Math.ceil((balance / Number(breakdown.exchange_rate)) * 100 - 1e-9) / 100;
-}
-
+// What the payment must be to settle the sale given the others: the server's
+// `amounts_due` (IGTF and the rounding that makes it settle are decided there, once).
 async function fillBalance(index) {
   const payment = state.payments[index];
-  // IGTF depends on what is paid in foreign currency: quote, top up, quote again.
-  for (let round = 0; round < 4; round += 1) {
-    const breakdown = await quote();
-    if (!breakdown || Number(breakdown.balance_ves) <= 0) break;
-    const current = Number(payment.amount) || 0;
-    payment.amount = (current + balanceIn(payment.currency, breakdown)).toFixed(2);
+  const others = validPayments(state.payments.filter((_, i) => i !== index));
+  const result = await api("POST", `/api/holds/${state.hold.id}/quote/`, { payments: others })
+    .catch(() => null);
+  if (result && result.ok && result.data.amounts_due) {
+    payment.amount = result.data.amounts_due[payment.currency] || "";
     renderPayments();
   }
+  await quote();
 }
 
 function renderQuote() {
@@ -785,7 +808,13 @@ function renderQuote() {
   $("q-rate").textContent = sale === "VES" ? "" : `1 ${sale} = ${money(q.exchange_rate, "VES")} (BCV)`;
   const pay = $("pay-btn");
   pay.textContent = q.paid_in_full ? M.pay : M.pay_partial;
-  pay.disabled = validPayments().length === 0;
+  pay.disabled = validPayments().length === 0 || missingReference();
+}
+
+// Pago móvil, transfer and Zelle are taken with their bank reference (checkout refuses
+// them without one).
+function missingReference() {
+  return state.payments.some((p) => methodRule(p.method).reference && !(p.reference || "").trim());
 }
 
 async function checkout() {
@@ -793,7 +822,8 @@ async function checkout() {
   if (!payments.length) return;
   $("pay-btn").disabled = true;
   const customer = { name: $("customer-name").value.trim(), tax_id: $("customer-tax-id").value.trim() };
-  const body = { payments };
+  // A balance left is a reservation the cashier chose (the button says so).
+  const body = { payments, reserve: Boolean(state.quote && !state.quote.paid_in_full) };
   if (customer.name || customer.tax_id) body.customer = customer;
   const result = await api("POST", `/api/holds/${state.hold.id}/checkout/`, body).catch(() => null);
   if (!result) { showMessage(M.network_down); $("pay-btn").disabled = false; return; }

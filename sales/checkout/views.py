@@ -1,6 +1,7 @@
-"""Hold API: thin views over reservations.services and sales.services. Who may call them
-is tenants.permissions.ROLE_MATRIX (the default permission class); whose holds a user
-acts on is reservations.selectors.holds_visible_to."""
+"""The till's API: holds (reservations.services), their price, quote, checkout and
+payments (sales.checkout.services). Thin views. Who may call them is
+tenants.permissions.ROLE_MATRIX (the default permission class); whose holds a user acts
+on is reservations.selectors.holds_visible_to."""
 
 from __future__ import annotations
 
@@ -19,21 +20,29 @@ from reservations import examples, services
 from reservations.errors import HoldNotFound
 from reservations.selectors import hold_items, holds_visible_to
 from reservations.serializers import (
-    CheckoutSerializer,
     HoldCreateSerializer,
-    HoldSerializer,
-    QuoteSerializer,
     SeatIdsSerializer,
     plain_hold_request,
 )
-from sales import services as sales_services
+from sales import examples as sales_examples
+from sales.checkout import services as checkout
+from sales.checkout.serializers import (
+    AMOUNTS_DUE,
+    CheckoutSerializer,
+    HoldAnswerSerializer,
+    PaymentsSerializer,
+    QuoteSerializer,
+    payment_inputs,
+    quote_data,
+)
 from sales.serializers import CheckoutResultSerializer, checkout_result_data
 
 ERROR = OpenApiResponse(description="`{detail, code}` naming what was wrong")
 # The breakdown itself, at the top level (fiscal.taxes.TaxBreakdown.to_dict).
 QUOTE = OpenApiResponse(OpenApiTypes.OBJECT, description=(
     "Fiscal breakdown in Bs and in the sale currency: bases and IVA per rate, total, IGTF, "
-    "amount due, paid, balance (negative: change to give)."))
+    "amount due, paid, balance (negative: change to give), and `amounts_due`: "
+    + AMOUNTS_DUE["description"]))
 HOLD_EXAMPLE = request_example("Seats A1 and A2 and two general-admission places",
                                examples.HOLD_REQUEST)
 CONFLICT_EXAMPLE = OpenApiExample(
@@ -48,20 +57,23 @@ CONFLICT_EXAMPLE = OpenApiExample(
 CHECKOUT_EXAMPLE = OpenApiExample(
     "Paid in dollars cash",
     value={"payments": [{"method": "cash", "currency": "USD", "amount": "60.00"}],
-           "customer": {"name": "María Pérez", "tax_id": "V-12345678"}},
+           "customer": {"name": "María Pérez", "tax_id": "V-12345678"}, "reserve": False},
     request_only=True,
 )
 
 
 def hold_response(tx, *, status_code: int = status.HTTP_200_OK) -> Response:
-    data = HoldSerializer(tx, context={"items": hold_items(tx), "now": timezone.now()}).data
+    """A hold with its items and its price (subtotal, tax, total, amounts due)."""
+    items, now = hold_items(tx), timezone.now()
+    quote = checkout.hold_quote(tx, items, now)
+    data = HoldAnswerSerializer(tx, context={"items": items, "now": now, "quote": quote}).data
     return Response(data, status=status_code)
 
 
 class HoldListCreateView(APIView):
     @extend_schema(
         request=HoldCreateSerializer,
-        responses={201: HoldSerializer, 400: ERROR, 409: ERROR, 503: ERROR},
+        responses={201: HoldAnswerSerializer, 400: ERROR, 409: ERROR, 503: ERROR},
         examples=[HOLD_EXAMPLE, response_example("Held for 10 minutes", examples.HOLD,
                                                  status=201), CONFLICT_EXAMPLE],
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
@@ -86,7 +98,7 @@ class HoldListCreateView(APIView):
 
 
 class HoldDetailView(APIView):
-    @extend_schema(responses={200: HoldSerializer, 404: ERROR}, tags=["holds"],
+    @extend_schema(responses={200: HoldAnswerSerializer, 404: ERROR}, tags=["holds"],
                    examples=[response_example("A live hold", examples.HOLD)])
     def get(self, request: Request, pk: int) -> Response:
         tx = holds_visible_to(request.user).filter(pk=pk).first()
@@ -94,7 +106,7 @@ class HoldDetailView(APIView):
             raise HoldNotFound()
         return hold_response(tx)
 
-    @extend_schema(responses={200: HoldSerializer, 404: ERROR, 409: ERROR, 410: ERROR},
+    @extend_schema(responses={200: HoldAnswerSerializer, 404: ERROR, 409: ERROR, 410: ERROR},
                    summary="Release the whole hold", tags=["holds"],
                    examples=[response_example("Released", examples.HOLD_CANCELLED)])
     def delete(self, request: Request, pk: int) -> Response:
@@ -103,7 +115,7 @@ class HoldDetailView(APIView):
 
 class HoldReleaseView(APIView):
     @extend_schema(request=SeatIdsSerializer,
-                   responses={200: HoldSerializer, 400: ERROR, 404: ERROR, 409: ERROR,
+                   responses={200: HoldAnswerSerializer, 400: ERROR, 404: ERROR, 409: ERROR,
                               410: ERROR},
                    summary="Release some seats of a hold", tags=["holds"],
                    examples=[request_example("Let A2 go", examples.RELEASE_REQUEST),
@@ -118,17 +130,12 @@ class HoldReleaseView(APIView):
 
 
 class HoldExtendView(APIView):
-    @extend_schema(request=None, responses={200: HoldSerializer, 409: ERROR, 410: ERROR},
+    @extend_schema(request=None, responses={200: HoldAnswerSerializer, 409: ERROR, 410: ERROR},
                    summary="Extend a hold once by the venue's hold minutes", tags=["holds"],
                    examples=[response_example("Ten more minutes, no extension left",
                                               examples.HOLD_EXTENDED)])
     def post(self, request: Request, pk: int) -> Response:
         return hold_response(services.extend_hold(user=request.user, transaction_id=pk))
-
-
-def payment_lines(payments: list[dict]) -> list[sales_services.PaymentLine]:
-    return [sales_services.PaymentLine(method=p["method"], currency=p["currency"],
-                                       amount=p["amount"]) for p in payments]
 
 
 class HoldQuoteView(APIView):
@@ -142,11 +149,11 @@ class HoldQuoteView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         serializer = QuoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        breakdown = sales_services.quote_hold(
+        quote = checkout.quote_hold(
             user=request.user, transaction_id=pk,
-            payments=payment_lines(serializer.validated_data["payments"]),
+            payments=payment_inputs(serializer.validated_data["payments"]),
         )
-        return Response(breakdown.to_dict())
+        return Response(quote_data(quote))
 
 
 class HoldCheckoutView(APIView):
@@ -157,7 +164,8 @@ class HoldCheckoutView(APIView):
         examples=[CHECKOUT_EXAMPLE, response_example("Completed: invoice and tickets",
                                                      examples.CHECKOUT_RESULT)],
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        summary="Pay a hold: completed when paid in full, reserved when partly paid",
+        summary="Pay a hold: completed when paid in full; a balance only as a reservation "
+                "asked for (`reserve`)",
         tags=["holds"],
     )
     @idempotent
@@ -166,11 +174,36 @@ class HoldCheckoutView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         customer = data.get("customer")
-        result = sales_services.checkout_hold(
+        result = checkout.checkout_hold(
             user=request.user,
             transaction_id=pk,
-            payments=payment_lines(data["payments"]),
-            customer=sales_services.Customer(**customer) if customer else None,
+            payments=payment_inputs(data["payments"]),
+            customer=checkout.Customer(**customer) if customer else None,
+            reserve=data["reserve"],
+            terminal=pos_terminal(request),
+        )
+        return Response(checkout_result_data(result))
+
+
+class TransactionPaymentsView(APIView):
+    @extend_schema(request=PaymentsSerializer,
+                   responses={200: CheckoutResultSerializer, 400: ERROR, 404: ERROR,
+                              409: ERROR, 410: ERROR},
+                   parameters=[IDEMPOTENCY_KEY_PARAMETER],
+                   summary="Add a payment to a reserved (partially paid) transaction",
+                   tags=["transactions"],
+                   examples=[request_example("Bs by pago móvil",
+                                             sales_examples.PAYMENTS_REQUEST),
+                             response_example("Still reserved: a balance remains",
+                                              sales_examples.PAYMENT_RESULT)])
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        serializer = PaymentsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = checkout.add_payment(
+            user=request.user, transaction_id=pk,
+            payments=payment_inputs(serializer.validated_data["payments"]),
+            reserve=serializer.validated_data["reserve"],
             terminal=pos_terminal(request),
         )
         return Response(checkout_result_data(result))

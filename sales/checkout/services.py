@@ -1,0 +1,400 @@
+"""The till's actions: quote a hold, check it out, take payments on a reservation. Each is
+one transaction, retried whole on a deadlock (pos.concurrency).
+
+Checkout and payments share one sequence, `_settle`: check the payments against what is
+due (method–currency pairs, references, no overpayment but cash change within the
+venue's limit, no balance unless a reservation was asked for), record them, then
+complete the sale (items COMPLETED, tickets, invoice) or keep it reserved (a numbered
+receipt). Every amount the API shows as due comes from fiscal.taxes.amounts_due."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import structlog
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from fiscal.errors import ExchangeRateMissing
+from fiscal.selectors import exchange_rate, fiscal_day
+from fiscal.services import Quote, issue_invoice, issue_payment_receipt, quote_sale
+from fiscal.taxes import LEGAL_CURRENCY, Line, PaymentInput, TaxCategory, to_cents
+from pos.concurrency import retry_on_conflict
+from reservations.errors import HoldExpired, HoldNotFound, InvalidHoldRequest
+from reservations.models import ReservedTicket, StatusChange
+from reservations.services import (
+    complete_items,
+    keep_items_until,
+    live_hold_items,
+    locked_hold_for,
+)
+from reservations.transitions import transition_transaction
+from sales.checkout.errors import (
+    CheckoutRefused,
+    DownPaymentTooSmall,
+    Overpayment,
+    PaymentNotAllowed,
+    PaymentShort,
+    TransactionNotFound,
+)
+from sales.models import (
+    CHANGE_ALLOWED,
+    PAYMENT_CURRENCIES,
+    REFERENCE_REQUIRED,
+    Payment,
+    PaymentMethod,
+    Ticket,
+    Transaction,
+)
+from tenants.services import current_tenant_settings
+
+logger = structlog.get_logger(__name__)
+
+HUNDRED = Decimal("100")
+RESERVATION_EXPIRED = "The payment deadline of this reservation has passed."
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str = ""
+    tax_id: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    transaction: Transaction
+    quote: Quote | None
+    replayed: bool = False
+
+
+def sale_lines(items: Sequence[ReservedTicket]) -> list[Line]:
+    """The invoice lines of a hold's items, in their order."""
+    return [
+        Line(description=(f"{item.zone.name} {item.seat.label}" if item.seat_id
+                          else item.zone.name),
+             quantity=item.quantity, unit_price=item.unit_price,
+             tax_category=TaxCategory(item.zone.tax_category))
+        for item in items
+    ]
+
+
+def validate_payments(payments: Sequence[PaymentInput]) -> None:
+    """Each method in a currency it takes, with its bank reference where it has one
+    (sales.models.PAYMENT_CURRENCIES, REFERENCE_REQUIRED)."""
+    if not payments:
+        raise InvalidHoldRequest("Give at least one payment.")
+    for payment in payments:
+        label = PaymentMethod(payment.method).label
+        allowed = PAYMENT_CURRENCIES[payment.method]
+        if payment.currency not in allowed:
+            raise PaymentNotAllowed(
+                f"{label} is taken in {', '.join(sorted(allowed))} only, not in "
+                f"{payment.currency}.", method=payment.method, currency=payment.currency)
+        if payment.method in REFERENCE_REQUIRED and not payment.reference.strip():
+            raise PaymentNotAllowed(f"A {label} payment needs its reference number.",
+                                    method=payment.method)
+
+
+def _recorded_payments(tx: Transaction) -> list[PaymentInput]:
+    # A pending hold has no payments yet: they are only taken by the checkout that ends it.
+    if tx.status == Transaction.Status.PENDING:
+        return []
+    return [PaymentInput(method=p.method, currency=p.currency, amount=p.amount,
+                         reference=p.reference, change_ves=p.change_ves)
+            for p in tx.payments.all()]
+
+
+def quote_items(tx: Transaction, items: Sequence[ReservedTicket],
+                payments: Sequence[PaymentInput], now: datetime) -> Quote:
+    """The sale's figures with its recorded payments and `payments` on top."""
+    return quote_sale(sale_currency=tx.currency, lines=sale_lines(items),
+                      payments=[*_recorded_payments(tx), *payments], at=now)
+
+
+def hold_quote(tx: Transaction, items: Sequence[ReservedTicket],
+               now: datetime | None = None) -> Quote | None:
+    """A hold's or reservation's figures for its answer (subtotal, tax, total, amounts
+    due), or None when they cannot be priced yet (no exchange rate on file): the hold
+    itself stands either way. No query on the hot path (profile and rate remembered)."""
+    live = [item for item in items
+            if item.status in (ReservedTicket.Status.ACTIVE, ReservedTicket.Status.COMPLETED)]
+    if not live:
+        return None
+    try:
+        return quote_items(tx, live, (), now or timezone.now())
+    except ExchangeRateMissing:
+        return None
+
+
+def quote_hold(
+    *, user: AbstractBaseUser, transaction_id: int, payments: Sequence[PaymentInput] = (),
+    now: datetime | None = None,
+) -> Quote:
+    """What the hold (or reservation) costs with taxes, what is left to pay after
+    `payments`, and what settles it in each currency. Changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        tx = locked_hold_for(user, transaction_id)
+        if tx.status == Transaction.Status.PENDING:
+            items = live_hold_items(tx, now)
+        else:
+            items = list(tx.reserved_tickets.filter(
+                status__in=[ReservedTicket.Status.ACTIVE, ReservedTicket.Status.COMPLETED]
+            ).select_related("seat", "zone"))
+            if not items:
+                raise HoldExpired()
+        return quote_items(tx, items, payments, now)
+
+
+# --- Checkout and payments ------------------------------------------------------------
+
+
+@retry_on_conflict
+def checkout_hold(
+    *,
+    user: AbstractBaseUser,
+    transaction_id: int,
+    payments: Sequence[PaymentInput],
+    customer: Customer | None = None,
+    reserve: bool = False,
+    now: datetime | None = None,
+    terminal: str = "",
+) -> CheckoutResult:
+    """Turn a live hold into a sale.
+
+    Paid in full (amount due incl. IVA and IGTF): transaction COMPLETED, holds COMPLETED,
+    tickets issued, invoice. Paid in part: refused (`payment_short`) unless `reserve`,
+    then the transaction is RESERVED until now + the tenant's `partial_payment_hours`
+    (holds kept ACTIVE until then), if the payment meets the tenant's minimum down
+    payment. A checkout repeated on a completed sale returns that sale and records
+    nothing new. An expired hold: 410."""
+    now = now or timezone.now()
+    validate_payments(payments)
+    with transaction.atomic():
+        tx = locked_hold_for(user, transaction_id)
+        if tx.status == Transaction.Status.COMPLETED:
+            return CheckoutResult(transaction=tx, quote=None, replayed=True)
+        if tx.status == Transaction.Status.EXPIRED:
+            raise HoldExpired()
+        if tx.status != Transaction.Status.PENDING:
+            raise CheckoutRefused(
+                f"Transaction {tx.pk} is {tx.status}; "
+                + ("add payments to it instead." if tx.status == Transaction.Status.RESERVED
+                   else "it cannot be checked out.")
+            )
+        items = live_hold_items(tx, now)
+        if customer:
+            tx.customer_name, tx.customer_tax_id = customer.name, customer.tax_id
+            tx.customer_email = customer.email
+            tx.save(update_fields=["customer_name", "customer_tax_id", "customer_email"])
+        quote = _settle(tx, items, payments, user=user, now=now, terminal=terminal,
+                        reserve=reserve)
+    logger.info("checkout.done", transaction=tx.pk, status=tx.status)
+    return CheckoutResult(transaction=tx, quote=quote)
+
+
+@retry_on_conflict
+def add_payment(
+    *,
+    user: AbstractBaseUser,
+    transaction_id: int,
+    payments: Sequence[PaymentInput],
+    reserve: bool = False,
+    now: datetime | None = None,
+    terminal: str = "",
+) -> CheckoutResult:
+    """Take a payment on a partial-payment reservation; completes the sale when paid off.
+    A payment that still leaves a balance needs `reserve` (the reservation stays as it
+    is). Past the payment deadline the reservation is expired: 410."""
+    now = now or timezone.now()
+    validate_payments(payments)
+    with transaction.atomic():
+        try:
+            tx = locked_hold_for(user, transaction_id)
+        except HoldNotFound:
+            raise TransactionNotFound() from None
+        if tx.status == Transaction.Status.EXPIRED:
+            raise HoldExpired(RESERVATION_EXPIRED)
+        if tx.status != Transaction.Status.RESERVED:
+            raise CheckoutRefused(
+                f"Transaction {tx.pk} is {tx.status}; payments are only added to a "
+                "reserved (partially paid) transaction."
+            )
+        items = live_hold_items(tx, now, expired_message=RESERVATION_EXPIRED)
+        quote = _settle(tx, items, payments, user=user, now=now, terminal=terminal,
+                        reserve=reserve)
+    logger.info("payment.added", transaction=tx.pk, status=tx.status)
+    return CheckoutResult(transaction=tx, quote=quote)
+
+
+def _settle(tx: Transaction, items: list[ReservedTicket], payments: Sequence[PaymentInput],
+            *, user: AbstractBaseUser, now: datetime, terminal: str,
+            reserve: bool) -> Quote:
+    """Record payments, then complete the sale or keep it reserved (see the module
+    docstring). Inside the caller's transaction, with the sale locked."""
+    first = tx.status == Transaction.Status.PENDING
+    venue = current_tenant_settings()
+    non_cash = [p for p in payments if p.method not in CHANGE_ALLOWED]
+    if non_cash and len(non_cash) < len(payments):
+        _refuse_non_cash_excess(quote_items(tx, items, non_cash, now))
+    quote = quote_items(tx, items, payments, now)
+    breakdown = quote.breakdown
+    if breakdown.balance_ves < 0:
+        if len(non_cash) == len(payments):
+            _refuse_non_cash_excess(quote)
+        payments = _with_change(payments, -breakdown.balance_ves, quote,
+                                limit=_max_change_ves(venue.max_change_usd, quote, now))
+        quote = replace(quote, breakdown=replace(
+            breakdown, payments=(*breakdown.payments[:-len(payments)], *payments)))
+    elif breakdown.balance_ves > 0:
+        _require_reservation(quote, reserve=reserve, first=first,
+                             min_percent=venue.min_down_payment_percent)
+    _record_payments(tx, payments, quote.rate, user, now)
+    if quote.breakdown.is_paid_in_full:
+        _complete(tx, items, user, now, quote=quote, received=len(payments),
+                  terminal=terminal)
+    elif first:
+        deadline = now + timedelta(hours=venue.partial_payment_hours)
+        keep_items_until(items, until=deadline, now=now)
+        tx.payment_deadline = deadline
+        transition_transaction(tx, to=Transaction.Status.RESERVED, actor=user, now=now,
+                               note=f"partly paid; pay by {deadline.isoformat()}")
+        issue_payment_receipt(tx=tx, quote=quote, received=len(payments), issued_by=user,
+                              now=now, terminal=terminal)
+    else:
+        issue_payment_receipt(tx=tx, quote=quote, received=len(payments), issued_by=user,
+                              now=now, terminal=terminal)
+    return quote
+
+
+def _money(quote: Quote, amount_ves: Decimal) -> dict[str, str]:
+    return {"ves": str(amount_ves), "sale": str(quote.in_sale_currency(amount_ves)),
+            "currency": quote.breakdown.sale_currency}
+
+
+def _refuse_non_cash_excess(quote: Quote) -> None:
+    """Cards, transfers, pago móvil and Zelle are for what is due, never more."""
+    if quote.breakdown.balance_ves < 0:
+        excess = -quote.breakdown.balance_ves
+        raise Overpayment(
+            f"Card, transfer, pago móvil and Zelle payments may not exceed what is due; "
+            f"these exceed it by Bs {excess}.", excess_ves=str(excess),
+            excess=str(quote.in_sale_currency(excess)),
+            currency=quote.breakdown.sale_currency)
+
+
+def _max_change_ves(max_change_usd: Decimal, quote: Quote, now: datetime) -> Decimal:
+    """The venue's limit on change, in Bs at the day's dollar rate (none without one)."""
+    if quote.currency == "USD":
+        return to_cents(max_change_usd * quote.rate)
+    try:
+        rate = exchange_rate(currency="USD", on_day=fiscal_day(now),
+                             max_age_days=quote.profile.max_rate_age_days)
+    except ExchangeRateMissing:
+        return Decimal("0.00")
+    return to_cents(max_change_usd * rate)
+
+
+def _with_change(payments: Sequence[PaymentInput], change_ves: Decimal, quote: Quote, *,
+                 limit: Decimal) -> list[PaymentInput]:
+    """The payments with the change handed back recorded on the cash ones (latest first),
+    or Overpayment beyond the venue's limit."""
+    if change_ves > limit:
+        raise Overpayment(
+            f"The change, Bs {change_ves}, is more than the Bs {limit} a cashier may give "
+            "back: take less cash.", change_ves=str(change_ves), max_change_ves=str(limit))
+    result = list(payments)
+    left = change_ves
+    for index in reversed(range(len(result))):
+        payment = result[index]
+        if left <= 0 or payment.method not in CHANGE_ALLOWED:
+            continue
+        value = (to_cents(payment.amount) if payment.currency == LEGAL_CURRENCY
+                 else to_cents(payment.amount * quote.rate))
+        given = min(value, left)
+        result[index] = replace(payment, change_ves=given)
+        left -= given
+    return result
+
+
+def _require_reservation(quote: Quote, *, reserve: bool, first: bool,
+                         min_percent: Decimal) -> None:
+    """A balance is left: only as a reservation asked for, with the least down payment."""
+    breakdown = quote.breakdown
+    currency = breakdown.sale_currency
+    short = quote.amounts_due.get(currency, breakdown.balance_ves)
+    if not reserve:
+        raise PaymentShort(
+            f"The payments leave Bs {breakdown.balance_ves} ({currency} {short}) to pay. Pay "
+            "the rest, or ask for a reservation with \"reserve\": true.",
+            short_ves=str(breakdown.balance_ves), short=str(short), currency=currency,
+            amounts_due={c: str(a) for c, a in quote.amounts_due.items()})
+    if not first:
+        return
+    minimum = to_cents(breakdown.total_ves * min_percent / HUNDRED)
+    if breakdown.paid_ves < minimum:
+        raise DownPaymentTooSmall(
+            f"A reservation needs a down payment of at least {min_percent}% of the total: "
+            f"Bs {minimum} ({currency} {quote.in_sale_currency(minimum)}); "
+            f"Bs {breakdown.paid_ves} was paid.",
+            minimum_ves=str(minimum), minimum=str(quote.in_sale_currency(minimum)),
+            currency=currency)
+
+
+def _record_payments(tx: Transaction, payments: Sequence[PaymentInput], rate: Decimal,
+                     user: AbstractBaseUser, now: datetime) -> None:
+    created = Payment.objects.bulk_create(
+        Payment(transaction=tx, method=p.method, currency=p.currency, amount=p.amount,
+                reference=p.reference.strip(), change_ves=p.change_ves,
+                exchange_rate=Decimal("1") if p.currency == LEGAL_CURRENCY else rate,
+                received_by=user)
+        for p in payments
+    )
+    StatusChange.objects.bulk_create(
+        StatusChange(subject=StatusChange.Subject.PAYMENT, subject_id=p.pk, transaction=tx,
+                     from_status="", to_status="received", reason=StatusChange.Reason.USER,
+                     actor_id=user.pk, created_at=now,
+                     note=f"{p.amount} {p.currency} {p.method}"
+                          + (f" ref {p.reference}" if p.reference else "")
+                          + (f", change Bs {p.change_ves}" if p.change_ves else ""))
+        for p in created
+    )
+
+
+def _issue_tickets(tx: Transaction, items: Sequence[ReservedTicket]) -> list[list[int]]:
+    """One ticket per seat or GA unit; the ids of each item's tickets, in item order."""
+    created = Ticket.objects.bulk_create(
+        Ticket(transaction=tx, event_id=item.event_id, zone_id=item.zone_id,
+               seat_id=item.seat_id, price=item.unit_price)
+        for item in items
+        for _ in range(item.quantity)
+    )
+    per_item, start = [], 0
+    for item in items:
+        per_item.append([t.pk for t in created[start:start + item.quantity]])
+        start += item.quantity
+    return per_item
+
+
+def _complete(tx: Transaction, items: Sequence[ReservedTicket], user: AbstractBaseUser,
+              now: datetime, *, quote: Quote, received: int, terminal: str) -> None:
+    complete_items(list(items), actor=user, now=now)
+    tx.payment_deadline = None
+    transition_transaction(tx, to=Transaction.Status.COMPLETED, actor=user, now=now)
+    ticket_ids = _issue_tickets(tx, items)
+    # Same DB transaction: if anything after this fails, the invoice number is given back.
+    issue_invoice(tx=tx, items=items, quote=quote, received=received, issued_by=user,
+                  now=now, terminal=terminal, ticket_ids=ticket_ids)
+
+
+def transaction_or_404(transaction_id: int, visible) -> Transaction:
+    """A transaction of the queryset `visible` (the caller's), or TransactionNotFound."""
+    tx = visible.filter(pk=transaction_id).first()
+    if tx is None:
+        raise TransactionNotFound()
+    return tx
