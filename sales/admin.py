@@ -11,6 +11,7 @@ from pos.errors import DomainError
 from reservations.models import StatusChange
 from sales import services
 from sales.models import Event, Payment, Seat, Ticket, Transaction, Venue, Zone
+from sales.selectors import has_fiscal_document
 
 
 @admin.register(Venue)
@@ -153,6 +154,23 @@ class SeatAdmin(CatalogueAdmin):
         services.delete_seat(seat_id=obj.pk)
 
 
+# --- What a sale leaves behind: written only by the services ---------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records only the services write (payments by checkout and the payments API, tickets
+    by the checkout that completes a sale): the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
@@ -160,7 +178,10 @@ class PaymentInline(admin.TabularInline):
     readonly_fields = ["method", "currency", "amount", "exchange_rate", "received_by",
                        "created_at"]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -177,16 +198,20 @@ class StatusChangeInline(admin.TabularInline):
     ordering = ["created_at", "id"]
     verbose_name_plural = "history (audit trail)"
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 
 @admin.register(Transaction)
 class TransactionAdmin(admin.ModelAdmin):
-    """Read-mostly: sales change state only through the services (API), never here."""
+    """Read-mostly: sales change state only through the services (API, or the admin's
+    release action on held items), never here. Before a fiscal document is issued, the
+    customer's name, tax id and e-mail may be corrected; once one is, nothing may (it
+    recorded them: a correction is a credit or debit note). Never deleted: the sale and
+    its audit trail are one record."""
 
     list_display = ["id", "event", "status", "cashier", "subtotal", "currency",
                     "payment_deadline", "created_at"]
@@ -197,18 +222,24 @@ class TransactionAdmin(admin.ModelAdmin):
                        "extensions_used", "created_at", "updated_at", "completed_at"]
     inlines = [PaymentInline, StatusChangeInline]
 
+    def has_change_permission(self, request, obj: Transaction | None = None) -> bool:
+        if obj is not None and has_fiscal_document(obj.pk):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj: Transaction | None = None) -> bool:
+        return False
+
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["id", "transaction", "method", "currency", "amount", "received_by",
                     "created_at"]
     list_filter = ["method", "currency"]
-    readonly_fields = ["transaction", "method", "currency", "amount", "exchange_rate",
-                       "received_by", "created_at"]
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin):
     list_display = ["code", "event", "zone", "seat", "price", "issued_at"]
     search_fields = ["code"]
     list_select_related = ["event", "zone", "seat"]

@@ -63,3 +63,9 @@ def seat_claim(seat: Seat) -> str | None:
     if ReservedTicket.Status.COMPLETED in statuses or Ticket.objects.filter(seat=seat).exists():
         return "sold"
     return "held" if statuses else None
+
+
+def has_fiscal_document(transaction_id: int) -> bool:
+    """Whether a fiscal document (an invoice, or a partial payment's receipt) was issued for
+    the sale: what it recorded is read-only from then on (issued stays issued)."""
+    return Transaction.objects.filter(pk=transaction_id, fiscal_documents__isnull=False).exists()
