@@ -151,6 +151,7 @@ def seat_change_refusal(
 
 @transaction.atomic
 def create_event(*, data: Mapping[str, Any]) -> Event:
+    """A new event (nothing of it can be held before it exists: no rule to apply)."""
     return Event.objects.create(**data)
 
 

@@ -424,3 +424,16 @@ def test_the_admin_refuses_a_new_currency_for_a_sold_event(admin_site, cashier, 
     assert renamed.status_code == 302
     with in_alpha_schema():
         assert Event.objects.get(pk=setup.event.pk).name == "Gala II"
+
+
+def test_a_refusal_only_the_database_saw_is_still_a_409_naming_the_zone(admin, cashier,
+                                                                         setup, monkeypatch):
+    """As when a hold commits between the service's check and its write: the guard's
+    refusal comes back as a 409 with its own message, not a 500."""
+    api_hold_id(cashier, setup, zones=[{"zone": setup.ga_zone.pk, "quantity": 4}])
+    monkeypatch.setattr(services, "zone_change_refusal", lambda *args, **kwargs: None)
+    response = admin.patch(f"/api/zones/{setup.ga_zone.pk}/", {"capacity": 3}, format="json")
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "Zone General has 4 sold or held tickets; its capacity cannot drop below "
+                  "that (asked 3).", "code": "catalogue_locked"}
