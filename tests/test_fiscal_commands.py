@@ -58,3 +58,8 @@ def test_commands_reject_unknown_tenant_and_bad_day(alpha):
         run("x_report", "--tenant", "nope")
     with pytest.raises(CommandError):
         run("x_report", "--tenant", "alpha", "--day", "31/12/2026")
+
+
+def test_z_report_command_refuses_a_day_before_the_first_sale(sold):
+    with pytest.raises(CommandError, match="alpha: Nothing was sold before"):
+        run("z_report", "--tenant", "alpha", "--day", "0001-01-01")
