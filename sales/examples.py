@@ -53,7 +53,7 @@ SEAT_ROWS_REQUEST: Any = {'rows': 'A-B', 'seats_per_row': 2, 'first_number': 1}
 
 SEAT: Any = {'id': 121, 'zone': 3, 'row': 'A', 'number': 1, 'label': 'A1'}
 
-SEAT_PATCH: Any = {'row': 'AA'}
+SEAT_PATCH: Any = {'label': 'A1 pasillo'}
 
 # 409s of "sold means sold" (sales.errors): a change that would alter what is held or sold.
 ZONE_KIND_LOCKED: Any = {'detail': 'Zone Platea has 12 sold or held seats; its kind cannot '
