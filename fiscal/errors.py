@@ -46,3 +46,9 @@ class NothingToCredit(Conflict):
 class NothingNewToClose(Conflict):
     code = "z_nothing_new"
 
+
+
+class InvalidFiscalDay(DomainError):
+    """A fiscal day that cannot be closed: not begun yet, or before anything was sold."""
+
+    code = "invalid_fiscal_day"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from fiscal.errors import ExchangeRateMissing
@@ -74,6 +74,12 @@ def exchange_rate(*, currency: str, on_day: date, max_age_days: int) -> Decimal:
 
 
 # --- Documents and reports ------------------------------------------------------------
+
+
+def first_fiscal_day() -> date | None:
+    """The fiscal day of the venue's first document (of any kind), None before any."""
+    return FiscalDocument.objects.aggregate(first=Min("fiscal_day"))["first"]
+
 
 # Sign of each fiscal document in the day's net sales.
 SIGN = {DocumentKind.INVOICE: 1, DocumentKind.DEBIT_NOTE: 1, DocumentKind.CREDIT_NOTE: -1}

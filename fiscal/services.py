@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from fiscal.errors import (
     DocumentNotFound,
+    InvalidFiscalDay,
     InvalidNote,
     InvalidPayment,
     NotAnInvoice,
@@ -43,6 +44,7 @@ from fiscal.selectors import (
     current_fiscal_profile,
     day_totals,
     exchange_rate,
+    first_fiscal_day,
     fiscal_day,
     fiscal_profile,
 )
@@ -490,12 +492,21 @@ def close_fiscal_day(
     """The Z report of a fiscal day (America/Caracas): the next consecutive Z number, the
     day's totals, and every document of the day not yet in a Z locked to it. A day is
     closed again only when it has new documents: a second Z with nothing new is refused
-    (409). Z numbers are gapless: taken under the fiscal profile's row lock."""
+    (409). Days from the venue's first document (or today, before any) to today can be
+    closed; a day before that or in the future is refused (400). Z numbers are gapless:
+    taken under the fiscal profile's row lock."""
     now = now or timezone.now()
     today = fiscal_day(now)
     day = day or today
     if day > today:
-        raise InvalidNote(f"The fiscal day {day:%d/%m/%Y} has not begun yet.")
+        raise InvalidFiscalDay(f"The fiscal day {day:%d/%m/%Y} has not begun yet.",
+                               day=day.isoformat())
+    first = min(first_fiscal_day() or today, today)
+    if day < first:
+        raise InvalidFiscalDay(
+            f"Nothing was sold before {first:%d/%m/%Y}, the day of this venue's first fiscal "
+            f"document: there is no fiscal day {day:%d/%m/%Y} to close.",
+            day=day.isoformat(), first_day=first.isoformat())
     with transaction.atomic():
         # The profile's lock serialises Z reports: the day's documents need no lock of
         # their own (only a Z report sets `z_report`; new ones belong to the next Z).

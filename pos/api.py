@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpRequest, JsonResponse
 from rest_framework import status
@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from pos.concurrency import is_lock_conflict
-from pos.errors import Busy, DomainError
+from pos.errors import Busy, DomainError, refusal_from_database
 
 
 def _domain_response(exc: DomainError) -> Response:
@@ -36,6 +36,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if is_lock_conflict(exc):
         # A lock conflict outside the services' own retry: still "busy", not "broken".
         return _domain_response(Busy())
+    refusal = refusal_from_database(exc) if isinstance(exc, DatabaseError) else None
+    if refusal is not None:  # a database guard's refusal that no service turned into one
+        return Response(refusal.as_dict(), status=refusal.status_code)
     if isinstance(exc, ProtectedError | RestrictedError):
         return Response(
             {"detail": "This is in use (it has sales, holds or seats) and cannot be deleted.",

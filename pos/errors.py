@@ -45,3 +45,24 @@ class Busy(DomainError):
     code = "busy"
     default_message = "The box office is busy with these seats. Please try again."
     retry_after_seconds = 1
+
+
+# The database triggers that back business rules refuse a write with an error naming one of
+# these constraints (sales/migrations/0003_catalogue_guards,
+# fiscal/migrations/0003_issued_sales_stay_issued); the code the API answers with.
+DATABASE_GUARDS = {
+    "sold_means_sold": "catalogue_locked",
+    "issued_stays_issued": "issued_record_locked",
+}
+
+
+def refusal_from_database(exc: BaseException) -> Conflict | None:
+    """A database guard's refusal as a 409 with the trigger's message, or None when `exc`
+    is something else."""
+    diag = getattr(exc.__cause__, "diag", None)
+    code = DATABASE_GUARDS.get(getattr(diag, "constraint_name", None) or "")
+    if code is None:
+        return None
+    refusal = Conflict(diag.message_primary)
+    refusal.code = code
+    return refusal

@@ -35,11 +35,14 @@ def viewset_examples(noun: str, item: dict[str, Any], *, create: dict[str, Any] 
                      patch: dict[str, Any] | None = None,
                      actions: tuple[str, ...] = ("list", "create", "retrieve", "update",
                                                  "partial_update", "destroy"),
+                     refused: dict[str, Any] | None = None,
+                     serializer: type[serializers.BaseSerializer] | None = None,
                      ) -> dict[str, Any]:
     """`extend_schema_view` arguments giving a model viewset's actions their examples:
     `item` as answered (a list wraps it in its page), `create` the body of a POST and PUT,
     `patch` the body of a PATCH. DELETE answers 204 without a body: its example is the
-    409 of an object still in use (pos.api)."""
+    409 of an object still in use (pos.api). `refused`: the 409 a PUT or PATCH of the
+    viewset's `serializer` may answer (a change to what is already sold, say)."""
     create = create if create is not None else {k: v for k, v in item.items() if k != "id"}
     patch = patch or {}
     per_action = {
@@ -52,8 +55,20 @@ def viewset_examples(noun: str, item: dict[str, Any], *, create: dict[str, Any] 
         "partial_update": [request_example(f"Change some fields of a {noun.lower()}", patch),
                            response_example(f"{noun} changed", {**item, **patch})],
     }
+    if refused is not None:
+        for action in ("update", "partial_update"):
+            per_action[action].append(response_example(f"{noun} change refused", refused,
+                                                       status=409))
     views = {action: extend_schema(examples=per_action[action])
              for action in actions if action != "destroy"}
+    if refused is not None:
+        for action in ("update", "partial_update"):
+            if action in views:
+                views[action] = extend_schema(
+                    responses={200: serializer, 409: OpenApiResponse(
+                        ERROR_SERIALIZER, description="Refused: it would change what is "
+                                                      "already held or sold")},
+                    examples=per_action[action])
     if "destroy" in actions:
         views["destroy"] = extend_schema(
             responses={204: None, 409: OpenApiResponse(

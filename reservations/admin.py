@@ -13,6 +13,7 @@ from reservations.models import (
 )
 from reservations.monitoring import acknowledge_alert
 from reservations.services import release_hold
+from sales.models import Transaction
 
 
 @admin.register(ReservedTicket)
@@ -55,6 +56,13 @@ class ReservedTicketAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        # The items of a sale with a fiscal document are as issued (its release action still
+        # lists them and refuses them: the sale is not a hold any more).
+        if obj is not None and Transaction.has_fiscal_document(obj.transaction_id):
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -255,7 +255,7 @@ EXTEND_REQUEST: Any = {'hours': 24, 'event': 1, 'expiring_within': 12}
 
 EXTEND_PREVIEW: Any = {'hours': 24,
  'dry_run': True,
- 'job': '8e32afee0116',
+ 'job': None,
  'replayed': False,
  'reservations': 3,
  'tickets': 5}

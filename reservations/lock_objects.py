@@ -6,7 +6,10 @@ while holding one earlier... the other way round):
   1. the Idempotency-Key row of the request (pos.idempotency: inserted first);
   2. the cashier's user row (a hold: the per-session limit);
   3. transactions, by id (checkout, payments, release, extend, bulk extension);
-  4. seats, by id; 5. zones, by id (a hold; a seat-map change);
+  4. seats, by id; 5. zones, by id; 5b. the event (a hold; a catalogue change, whose
+     locks are in sales/lock_objects.py: FOR UPDATE there, so that it and the holds
+     being written in its zone or event wait for each other: a hold's items take KEY
+     SHARE on their zones, then their event, in the database's catalogue interlock);
   6. reserved items, by id (their status or expiry changes);
   7. fiscal: the invoice a note corrects, the series counter, the fiscal profile
      (fiscal/lock_objects.py);
@@ -35,7 +38,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from reservations.models import Alert, ReservedTicket
-from sales.models import Transaction, Zone
+from sales.models import Transaction
 
 
 def lock_transaction(transaction_id: int) -> Transaction | None:
@@ -54,11 +57,6 @@ def lock_transactions(transaction_ids: Iterable[int]) -> list[Transaction]:
         .order_by("id")
         .select_for_update(no_key=True, of=("self",))
     )
-
-
-def lock_zone(zone_id: int) -> Zone | None:
-    """(5) A zone whose seats are being added (seat-map changes)."""
-    return Zone.objects.filter(pk=zone_id).select_for_update(no_key=True).first()
 
 
 def lock_items(item_ids: Iterable[int]) -> list[int]:

@@ -84,7 +84,8 @@ class BulkExtensionSerializer(serializers.Serializer):
 class BulkExtensionResultSerializer(serializers.Serializer):
     hours = serializers.IntegerField()
     dry_run = serializers.BooleanField()
-    job = serializers.CharField()
+    job = serializers.CharField(allow_null=True,
+                                help_text="null for a preview (dry_run): it is not a job")
     replayed = serializers.BooleanField()
     reservations = serializers.IntegerField(help_text="reservations extended (or that would be)")
     tickets = serializers.IntegerField(help_text="held tickets moved with them")

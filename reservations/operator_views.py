@@ -88,24 +88,27 @@ class BulkExtensionView(APIView):
                                   examples.EXTEND_PREVIEW_REQUEST),
                   request_example("One more day for those due within 12 h (a job)",
                                   examples.EXTEND_REQUEST),
-                  response_example("Preview: what would be extended", examples.EXTEND_PREVIEW),
+                  response_example("Preview: what would be extended (no job)",
+                                   examples.EXTEND_PREVIEW),
                   response_example("Job queued", examples.EXTEND_JOB_QUEUED, status=202)],
         summary="Extend live partial-payment reservations by N hours (audited): a preview "
-                "with dry_run, otherwise a background job (202; read it at extend/{job}/)",
+                "with dry_run (200, job null), otherwise a background job (202; read it at "
+                "extend/{job}/)",
         tags=["operations"],
     )
     def post(self, request: Request) -> Response:
         serializer = BulkExtensionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if data["dry_run"]:  # a preview changes nothing: answered at once
+        if data["dry_run"]:
+            # A preview changes nothing and is answered at once: it is not a job, so it has
+            # no job id (one would answer 404 at extend/{job}/).
             result = services.extend_reservations(
                 hours=data["hours"], event_id=data["event"],
                 expiring_within=data["expiring_within"], dry_run=True,
                 actor=request.user, actor_label=f"api ({request.user.get_username()})",
-                job_id=jobs.new_job_id(),
             )
-            return Response(BulkExtensionResultSerializer(result).data)
+            return Response(BulkExtensionResultSerializer({**result, "job": None}).data)
         job = jobs.start_extension_job(hours=data["hours"], event_id=data["event"],
                                        expiring_within=data["expiring_within"],
                                        actor=request.user)

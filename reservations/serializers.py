@@ -1,6 +1,7 @@
 """Input and output shapes of the hold API. Validation of shape only; the rules are in
 reservations.services."""
 
+from collections import Counter
 from typing import Any
 
 from django.utils import timezone
@@ -62,6 +63,14 @@ class SeatIdsSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         min_length=1, max_length=MAX_ITEMS_PER_REQUEST,
     )
+
+    def validate_seat_ids(self, seat_ids: list[int]) -> list[int]:
+        """A seat named twice is a client's mistake, refused like in a hold (400)."""
+        repeated = sorted(seat for seat, n in Counter(seat_ids).items() if n > 1)
+        if repeated:
+            raise serializers.ValidationError(
+                f"Seats listed more than once: {', '.join(map(str, repeated[:10]))}.")
+        return seat_ids
 
 
 # Fields used to format values exactly as the declared fields below would (one instance

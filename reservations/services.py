@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from pos.concurrency import LOCK_TIMEOUT, retry_on_conflict
+from pos.errors import refusal_from_database
 from reservations import cache as availability_cache
 from reservations.errors import (
     EventNotOnSale,
@@ -195,6 +196,9 @@ def hold_seats(
             [z.zone_id for z in zones], [z.quantity for z in zones], now,
             venue.reservation_hold_minutes, venue.max_reservations_per_session, LOCK_TIMEOUT)
     except IntegrityError as exc:
+        refusal = refusal_from_database(exc)
+        if refusal is not None:  # the catalogue changed under the hold (its guard says how)
+            raise refusal from exc
         # Only reachable if a claim was inserted without the seat lock: still a 409.
         logger.warning("hold.integrity_conflict", event_id=event_id, error=str(exc))
         labels = dict(Seat.objects.filter(id__in=seat_ids).values_list("id", "label"))

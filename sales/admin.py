@@ -1,6 +1,15 @@
-from django.contrib import admin
+from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+
+from pos.errors import DomainError
 from reservations.models import StatusChange
+from sales import services
 from sales.models import Event, Payment, Seat, Ticket, Transaction, Venue, Zone
 
 
@@ -10,31 +19,155 @@ class VenueAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+# --- The catalogue: every write through sales.services (sold means sold) ----------------
+
+
+class CatalogueForm(forms.ModelForm):
+    """Explains a refusal of "sold means sold" on the form, before anything is saved (the
+    service checks again under its locks when it saves)."""
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.changed_data
+                if name in self.cleaned_data}
+
+    def refusal(self, changes: dict[str, Any]) -> DomainError | None:
+        return None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk is not None and not self.errors:
+            refusal = self.refusal(self.changes())
+            if refusal is not None:
+                raise ValidationError(refusal.message, code=refusal.code)
+        return cleaned
+
+
+class CatalogueAdmin(admin.ModelAdmin):
+    """Saves and deletes through the catalogue services, which apply the rules, refresh
+    availability and name what blocks a refusal; a refusal the form could not foresee (a
+    sale in the meantime) comes back as a message, not a server error."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            try:
+                self.delete_model(request, obj)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+
+
+class EventForm(CatalogueForm):
+    def refusal(self, changes: dict[str, Any]) -> DomainError | None:
+        return services.event_change_refusal(self.instance, changes)
+
+
 class ZoneInline(admin.TabularInline):
+    """Zones are listed here and changed on their own page, one at a time: saving an event
+    and its zones in one go would take the event's row before its zones', the reverse of the
+    order holds take them in."""
+
     model = Zone
     extra = 0
+    fields = ["name", "kind", "capacity", "price", "tax_category"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(CatalogueAdmin):
+    form = EventForm
     list_display = ["name", "venue", "starts_at", "currency", "status"]
     list_filter = ["status", "venue"]
     search_fields = ["name"]
     inlines = [ZoneInline]
 
+    def save_model(self, request, obj: Event, form: EventForm, change: bool) -> None:
+        if change:
+            services.update_event(event_id=obj.pk, changes=form.changes())
+        else:
+            obj.pk = services.create_event(data=form.cleaned_data).pk
+
+    def delete_model(self, request, obj: Event) -> None:
+        services.delete_event(event_id=obj.pk)
+
+
+class ZoneForm(CatalogueForm):
+    def refusal(self, changes: dict[str, Any]) -> DomainError | None:
+        return services.zone_change_refusal(self.instance, changes)
+
 
 @admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):
+class ZoneAdmin(CatalogueAdmin):
+    form = ZoneForm
     list_display = ["name", "event", "kind", "capacity", "price", "tax_category"]
     list_filter = ["kind", "event"]
 
+    def save_model(self, request, obj: Zone, form: ZoneForm, change: bool) -> None:
+        if change:
+            services.update_zone(zone_id=obj.pk, changes=form.changes())
+        else:
+            data = {k: v for k, v in form.cleaned_data.items() if k != "event"}
+            obj.pk = services.create_zone(event=form.cleaned_data["event"], data=data).pk
+
+    def delete_model(self, request, obj: Zone) -> None:
+        services.delete_zone(zone_id=obj.pk)
+
+
+class SeatForm(CatalogueForm):
+    def refusal(self, changes: dict[str, Any]) -> DomainError | None:
+        return services.seat_change_refusal(self.instance, changes)
+
 
 @admin.register(Seat)
-class SeatAdmin(admin.ModelAdmin):
+class SeatAdmin(CatalogueAdmin):
+    form = SeatForm
     list_display = ["label", "zone", "row", "number"]
     list_filter = ["zone__event"]
     search_fields = ["label"]
     list_select_related = ["zone"]
+
+    def save_model(self, request, obj: Seat, form: SeatForm, change: bool) -> None:
+        if change:
+            services.update_seat(seat_id=obj.pk, changes=form.changes())
+        else:
+            obj.pk = services.create_seat(**form.cleaned_data).pk
+
+    def delete_model(self, request, obj: Seat) -> None:
+        services.delete_seat(seat_id=obj.pk)
+
+
+# --- What a sale leaves behind: written only by the services ---------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records only the services write (payments by checkout and the payments API, tickets
+    by the checkout that completes a sale): the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class PaymentInline(admin.TabularInline):
@@ -44,7 +177,10 @@ class PaymentInline(admin.TabularInline):
     readonly_fields = ["method", "currency", "amount", "exchange_rate", "received_by",
                        "created_at"]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -61,16 +197,20 @@ class StatusChangeInline(admin.TabularInline):
     ordering = ["created_at", "id"]
     verbose_name_plural = "history (audit trail)"
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 
 @admin.register(Transaction)
 class TransactionAdmin(admin.ModelAdmin):
-    """Read-mostly: sales change state only through the services (API), never here."""
+    """Read-mostly: sales change state only through the services (API, or the admin's
+    release action on held items), never here. Before a fiscal document is issued, the
+    customer's name, tax id and e-mail may be corrected; once one is, nothing may (it
+    recorded them: a correction is a credit or debit note). Never deleted: the sale and
+    its audit trail are one record."""
 
     list_display = ["id", "event", "status", "cashier", "subtotal", "currency",
                     "payment_deadline", "created_at"]
@@ -81,18 +221,24 @@ class TransactionAdmin(admin.ModelAdmin):
                        "extensions_used", "created_at", "updated_at", "completed_at"]
     inlines = [PaymentInline, StatusChangeInline]
 
+    def has_change_permission(self, request, obj: Transaction | None = None) -> bool:
+        if obj is not None and Transaction.has_fiscal_document(obj.pk):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj: Transaction | None = None) -> bool:
+        return False
+
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["id", "transaction", "method", "currency", "amount", "received_by",
                     "created_at"]
     list_filter = ["method", "currency"]
-    readonly_fields = ["transaction", "method", "currency", "amount", "exchange_rate",
-                       "received_by", "created_at"]
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin):
     list_display = ["code", "event", "zone", "seat", "price", "issued_at"]
     search_fields = ["code"]
     list_select_related = ["event", "zone", "seat"]

@@ -53,6 +53,21 @@ SEAT_ROWS_REQUEST: Any = {'rows': 'A-B', 'seats_per_row': 2, 'first_number': 1}
 
 SEAT: Any = {'id': 121, 'zone': 3, 'row': 'A', 'number': 1, 'label': 'A1'}
 
+SEAT_PATCH: Any = {'label': 'A1 pasillo'}
+
+# 409s of "sold means sold" (sales.errors): a change that would alter what is held or sold.
+ZONE_KIND_LOCKED: Any = {'detail': 'Zone Platea has 12 sold or held seats; its kind cannot '
+                                   'change.',
+                         'code': 'zone_kind_locked', 'zone': 'Platea', 'claimed': 12}
+
+EVENT_CURRENCY_LOCKED: Any = {'detail': 'Event Concierto de Gala has 12 sold or held '
+                                        'tickets; its currency cannot change.',
+                              'code': 'event_currency_locked',
+                              'event': 'Concierto de Gala', 'claimed': 12}
+
+SEAT_CLAIMED: Any = {'detail': 'Seat A1 of Platea is sold; it cannot be moved.',
+                     'code': 'seat_claimed', 'seat': 'A1', 'zone': 'Platea', 'state': 'sold'}
+
 AVAILABILITY: Any = {'event': 1,
  'server_time': '2026-12-01T01:41:38+00:00',
  'seats': [{'id': 1,

@@ -156,6 +156,13 @@ class Transaction(models.Model):
     def __str__(self) -> str:
         return f"Transaction {self.pk} ({self.status})"
 
+    @staticmethod
+    def has_fiscal_document(transaction_id: int) -> bool:
+        """Whether a fiscal document (an invoice, or a partial payment's receipt) was issued
+        for the sale: what it recorded is read-only from then on (issued stays issued)."""
+        return Transaction.objects.filter(pk=transaction_id,
+                                          fiscal_documents__isnull=False).exists()
+
 
 class PaymentMethod(models.TextChoices):
     CASH = "cash", "Cash"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 
 from reservations.models import ReservedTicket, StatusChange
-from sales.models import Ticket, Transaction
+from sales.models import Seat, Ticket, Transaction
 from tenants.permissions import sees_every_sale
 
 
@@ -36,3 +36,30 @@ def transaction_detail(transaction_id: int) -> Transaction:
     on it: their caller was already allowed to act on it)."""
     return transaction_with_details(
         Transaction.objects.select_related("cashier")).get(pk=transaction_id)
+
+
+# --- Claims on the catalogue ("sold means sold") ---------------------------------------
+
+
+def claimed_units(*, event_id: int | None = None, zone_id: int | None = None) -> int:
+    """Tickets held or sold in an event or a zone, as the catalogue rules count them: items
+    ACTIVE or COMPLETED (a hold past its time counts until the expiry job records it, as in
+    the database guards, which cannot read the application's clock) or tickets issued."""
+    items = ReservedTicket.objects.unfinished()
+    tickets = Ticket.objects.all()
+    if event_id is not None:
+        items, tickets = items.filter(event_id=event_id), tickets.filter(event_id=event_id)
+    if zone_id is not None:
+        items, tickets = items.filter(zone_id=zone_id), tickets.filter(zone_id=zone_id)
+    held = items.aggregate(units=Sum("quantity"))["units"] or 0
+    return max(held, tickets.count())
+
+
+def seat_claim(seat: Seat) -> str | None:
+    """"sold" or "held" when a claim stands on the seat (as `claimed_units` counts), else
+    None."""
+    statuses = set(ReservedTicket.objects.unfinished().filter(seat=seat)
+                   .values_list("status", flat=True))
+    if ReservedTicket.Status.COMPLETED in statuses or Ticket.objects.filter(seat=seat).exists():
+        return "sold"
+    return "held" if statuses else None

@@ -7,6 +7,7 @@ router = SimpleRouter()
 router.register("venues", views.VenueViewSet, basename="venue")
 router.register("events", views.EventViewSet, basename="event")
 router.register("zones", views.ZoneViewSet, basename="zone")
+router.register("seats", views.SeatViewSet, basename="seat")
 router.register("transactions", views.TransactionViewSet, basename="transaction")
 
 urlpatterns = [

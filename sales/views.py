@@ -47,16 +47,22 @@ class VenueViewSet(viewsets.ModelViewSet):
 
 @extend_schema(tags=["catalogue"])
 @extend_schema_view(**viewset_examples("Event", examples.EVENT, create=examples.EVENT_REQUEST,
-                                       patch=examples.EVENT_PATCH))
+                                       patch=examples.EVENT_PATCH,
+                                       refused=examples.EVENT_CURRENCY_LOCKED,
+                                       serializer=EventSerializer))
 class EventViewSet(viewsets.ModelViewSet):
     queryset = Event.objects.select_related("venue")
     serializer_class = EventSerializer
 
+    def perform_create(self, serializer: EventSerializer) -> None:
+        serializer.instance = services.create_event(data=serializer.validated_data)
+
+    def perform_update(self, serializer: EventSerializer) -> None:
+        serializer.instance = services.update_event(event_id=serializer.instance.pk,
+                                                    changes=serializer.validated_data)
+
     def perform_destroy(self, instance: Event) -> None:
-        event_id = instance.pk
-        super().perform_destroy(instance)
-        # A poller's ETag must not keep answering 304 (decided from Redis) once it is gone.
-        reservation_services.invalidate_availability({event_id})
+        services.delete_event(event_id=instance.pk)
 
     @extend_schema(
         parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER,
@@ -110,19 +116,51 @@ class EventZoneListCreateView(generics.ListCreateAPIView):
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "event_id": self.kwargs.get("pk")}
 
-    def perform_create(self, serializer):
-        serializer.save(event=get_object_or_404(Event, pk=self.kwargs["pk"]))
+    def perform_create(self, serializer: ZoneSerializer) -> None:
+        serializer.instance = services.create_zone(
+            event=get_object_or_404(Event, pk=self.kwargs["pk"]),
+            data=serializer.validated_data)
 
 
 @extend_schema(tags=["catalogue"])
 @extend_schema_view(**viewset_examples(
     "Zone", examples.ZONE, patch=examples.ZONE_PATCH,
     create={k: v for k, v in examples.ZONE.items() if k not in ("id", "event")},
-    actions=("retrieve", "update", "partial_update", "destroy")))
+    actions=("retrieve", "update", "partial_update", "destroy"),
+    refused=examples.ZONE_KIND_LOCKED, serializer=ZoneSerializer))
 class ZoneViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
                   mixins.DestroyModelMixin, viewsets.GenericViewSet):
     queryset = Zone.objects.all()
     serializer_class = ZoneSerializer
+
+    def perform_update(self, serializer: ZoneSerializer) -> None:
+        serializer.instance = services.update_zone(zone_id=serializer.instance.pk,
+                                                   changes=serializer.validated_data)
+
+    def perform_destroy(self, instance: Zone) -> None:
+        services.delete_zone(zone_id=instance.pk)
+
+
+@extend_schema(tags=["catalogue"])
+@extend_schema_view(**viewset_examples(
+    "Seat", examples.SEAT, patch=examples.SEAT_PATCH,
+    create={k: v for k, v in examples.SEAT.items() if k != "id"},
+    actions=("retrieve", "update", "partial_update", "destroy"),
+    refused=examples.SEAT_CLAIMED, serializer=SeatSerializer))
+class SeatViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                  mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """One seat: rename or move it (zone, row, number, label) or delete it, while nobody
+    holds or has bought it."""
+
+    queryset = Seat.objects.all()
+    serializer_class = SeatSerializer
+
+    def perform_update(self, serializer: SeatSerializer) -> None:
+        serializer.instance = services.update_seat(seat_id=serializer.instance.pk,
+                                                   changes=serializer.validated_data)
+
+    def perform_destroy(self, instance: Seat) -> None:
+        services.delete_seat(seat_id=instance.pk)
 
 
 class ZoneSeatsView(APIView):

@@ -69,6 +69,7 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "event-zones": _catalogue(detail=False),
     "zone-detail": _catalogue(detail=True),
     "zone-seats": {"GET": STAFF, "POST": VENUE_ADMIN},
+    "seat-detail": _catalogue(detail=True),
     "event-availability": {"GET": STAFF},
     # Selling: cashiers (their own holds) and venue admins (all holds)
     "holds": {"POST": SELLERS},

@@ -193,6 +193,7 @@ def test_extend_dry_run_reports_and_changes_nothing(reservations):
     assert "Dry run: nothing was changed." in out
     assert "1 reservation(s) (2 ticket(s)) would be extended by 24 h" in out
     assert report["dry_run"] is True
+    assert report["job"] is None and "job" not in out  # a preview is not a job
     assert report["tenants"]["beta"]["reservations"] == 1
     assert deadline("alpha", reservations["alpha"]) == START + timedelta(hours=72)
     with schema_context("alpha"):

@@ -110,6 +110,8 @@ def test_dry_run_answers_the_preview_at_once_and_changes_nothing(setup, alpha, s
                                                      format="json")
     assert preview.status_code == 200
     assert (preview.json()["reservations"], preview.json()["dry_run"]) == (1, True)
+    # A preview is not a job: no job id a client would then poll into a 404.
+    assert preview.json()["job"] is None
     assert sent == []
     with schema_context(alpha.schema):
         assert Transaction.objects.get(pk=tx.pk).payment_deadline == START + timedelta(hours=72)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django_tenants.utils import tenant_context
 
@@ -59,3 +63,18 @@ def test_commands_reject_unknown_tenant_and_bad_day(alpha):
         run("x_report", "--tenant", "nope")
     with pytest.raises(CommandError):
         run("x_report", "--tenant", "alpha", "--day", "31/12/2026")
+
+
+def test_a_bad_day_on_the_command_line_is_a_message_and_a_non_zero_exit(tenants):
+    env = {**os.environ, "POS_DB_NAME": settings.DATABASES["default"]["NAME"]}
+    for command in ("x_report", "z_report"):
+        result = subprocess.run([sys.executable, "manage.py", command, "--day", "2026-13-45"],
+                                capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode != 0, command
+        assert "--day must be YYYY-MM-DD, not '2026-13-45'" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_z_report_command_refuses_a_day_before_the_first_sale(sold):
+    with pytest.raises(CommandError, match="alpha: Nothing was sold before"):
+        run("z_report", "--tenant", "alpha", "--day", "0001-01-01")

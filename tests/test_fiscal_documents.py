@@ -5,7 +5,7 @@ printing (HTML, PDF with its text checked, PNG of the first page) and who may do
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -308,6 +308,34 @@ def test_z_report_totals_are_the_sum_of_the_days_documents_and_a_second_z_is_ref
     third = admin.post("/api/fiscal/z-report/", {}, format="json")
     assert third.status_code == 201 and third.json()["number"] == body["number"] + 1
     assert third.json()["totals"]["net_sales"]["total_ves"] == "1160.00"
+
+
+def test_a_z_report_before_the_first_sale_is_refused_with_the_first_day(
+        cashier, operator, setup):
+    before_any = operator.post("/api/fiscal/z-report/", {"day": "2026-01-01"},
+                               format="json")
+    assert before_any.status_code == 400
+    assert before_any.json()["code"] == "invalid_fiscal_day"
+    sell(cashier, setup, "B8", payments=[("cash", "USD", "11.95")])
+    first = fiscal_day_today()
+    for day in ("0001-01-01", (first - timedelta(days=1)).isoformat()):
+        refused = operator.post("/api/fiscal/z-report/", {"day": day}, format="json")
+        assert refused.status_code == 400, day
+        assert refused.json()["detail"].startswith(
+            f"Nothing was sold before {first:%d/%m/%Y}, the day of this venue's first "
+            "fiscal document: there is no fiscal day ")
+        assert refused.json()["first_day"] == first.isoformat()
+    future = operator.post("/api/fiscal/z-report/", {"day": "2999-01-01"}, format="json")
+    assert future.status_code == 400 and "has not begun yet" in future.json()["detail"]
+    closed = operator.post("/api/fiscal/z-report/", {"day": first.isoformat()},
+                           format="json")
+    assert closed.status_code == 201, closed.json()
+
+
+def fiscal_day_today() -> date:
+    from fiscal.selectors import fiscal_day
+
+    return fiscal_day()
 
 
 def test_fiscal_day_is_the_date_in_caracas(cashier, setup, alpha):

@@ -149,6 +149,17 @@ def test_release_part_of_a_hold(cashier, cashier2, setup):
     assert bad.status_code == 400 and "not in hold" in bad.json()["detail"]
 
 
+def test_releasing_a_seat_listed_twice_is_400_and_releases_nothing(cashier, setup):
+    hold_id = hold(cashier, setup, "A1", "A2").json()["id"]
+    a1, a2 = setup.ids("A1", "A2")
+    response = cashier.post(f"/api/holds/{hold_id}/release/", {"seat_ids": [a1, a2, a1]},
+                            format="json")
+    assert response.status_code == 400
+    assert response.json() == {"seat_ids": [f"Seats listed more than once: {a1}."]}
+    still = cashier.get(f"/api/holds/{hold_id}/").json()
+    assert [i["status"] for i in still["items"]] == ["active", "active"]
+
+
 def test_hold_expires_exactly_without_any_worker(cashier, cashier2, setup):
     start = timezone.now()
     with time_machine.travel(start, tick=False):

@@ -41,7 +41,7 @@ def alpha_data(alpha) -> dict[str, int]:
     pending = cashier.post("/api/holds/", {"event": setup.event.pk,
                                            "seat_ids": setup.ids("A2")}, format="json").json()
     ids = {"venue": setup.event.venue_id, "event": setup.event.pk, "zone": setup.zone.pk,
-           "hold": pending["id"], "transaction": sold["id"],
+           "seat": setup.seats["A4"].pk, "hold": pending["id"], "transaction": sold["id"],
            "ticket": paid.json()["transaction"]["tickets"][0]["id"]}
     with tenant_context(alpha.tenant):
         from fiscal.models import ExchangeRate
@@ -70,6 +70,7 @@ def _optional_ids(transaction_id: int) -> dict[str, int]:
 
 def _id_for(view_name: str, ids: dict[str, int]) -> int:
     for prefix, kind in [("venue-", "venue"), ("event-", "event"), ("zone-", "zone"),
+                         ("seat-detail", "seat"),
                          ("hold-", "hold"), ("transaction-", "transaction"),
                          ("pos-ticket", "ticket"), ("fiscal-ticket", "ticket"),
                          ("fiscal-exchange-rate", "exchange-rate"),

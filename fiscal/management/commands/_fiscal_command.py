@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Callable
 from datetime import date
@@ -17,10 +18,13 @@ from tenants.selectors import venue_tenants
 
 
 def _day(value: str) -> date:
+    # An argparse type error: on the command line, a usage message and exit status 2 (a
+    # CommandError raised while parsing escaped as a traceback); from call_command, a
+    # CommandError with the same message.
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"--day must be YYYY-MM-DD, not {value!r}.") from exc
+        raise argparse.ArgumentTypeError(f"--day must be YYYY-MM-DD, not {value!r}.") from exc
 
 
 class FiscalCommand(BaseCommand):

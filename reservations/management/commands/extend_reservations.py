@@ -46,22 +46,23 @@ class Command(OperatorCommand):
         tenants = self.selected_tenants(options["tenant"])
         if options["event"] is not None and len(tenants) > 1:
             raise CommandError("Event ids are per tenant: give --tenant with --event.")
-        job_id = new_job_id()
+        # A dry run is a preview, not a job: it names none (as the API's preview).
+        job_id = "" if options["dry_run"] else new_job_id()
         by = f"command ({options['by'] or _os_user()})"
         results, errors = self.for_each_tenant(
             tenants,
-            lambda tenant: extend_reservations(
+            lambda tenant: {**extend_reservations(
                 hours=options["hours"], event_id=options["event"],
                 expiring_within=options["expiring_within"], dry_run=options["dry_run"],
                 actor_label=by, job_id=job_id,
-            ),
+            ), "job": job_id or None},
             label="extend",
         )
         totals = {name: sum(int(r[name]) for r in results.values())
                   for name in ("reservations", "tickets")}
         if options["format"] == "json":
             self.write_json({"hours": options["hours"], "dry_run": options["dry_run"],
-                             "job": job_id, "tenants": results, "totals": totals,
+                             "job": job_id or None, "tenants": results, "totals": totals,
                              "errors": errors})
         else:
             self.write_table(
@@ -73,6 +74,6 @@ class Command(OperatorCommand):
             self.stdout.write(
                 f"{'Dry run: nothing was changed. ' if options['dry_run'] else ''}"
                 f"{totals['reservations']} reservation(s) ({totals['tickets']} ticket(s)) "
-                f"{verb} by {options['hours']} h (job {job_id})."
+                f"{verb} by {options['hours']} h{f' (job {job_id})' if job_id else ''}."
             )
         self.fail_on(errors)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sales', '0002_idempotency_keys'),
+        ('sales', '0003_catalogue_guards'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
