@@ -26,7 +26,6 @@ from fiscal import examples, printing, selectors, services
 from fiscal.errors import DocumentNotFound, TicketNotFound
 from fiscal.models import ExchangeRate, FiscalDocument, FiscalSeries, ZReport
 from fiscal.serializers import (
-    CreditNoteRequestSerializer,
     DayQuerySerializer,
     DebitNoteRequestSerializer,
     ExchangeRateSerializer,
@@ -173,31 +172,6 @@ class FiscalDocumentViewSet(viewsets.ReadOnlyModelViewSet):
         document = self.get_object()
         html = printing.document_html(document)
         return _pdf_response(printing.html_to_pdf(html), document.display_number)
-
-    @extend_schema(
-        request=CreditNoteRequestSerializer,
-        responses={201: FiscalDocumentSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
-        summary="Refund or cancel an invoiced sale: a credit note (full, or per line)",
-        examples=[OpenApiExample("Full refund", request_only=True,
-                                 value={"reason": "Evento cancelado"}),
-                  OpenApiExample("One unit of line 0", request_only=True,
-                                 value={"reason": "Devolución", "lines": [
-                                     {"line": 0, "quantity": 1}]}),
-                  response_example("Credit note for seat A1", examples.CREDIT_NOTE,
-                                   status=201)],
-    )
-    @action(detail=True, methods=["post"], url_path="credit-note")
-    def credit_note(self, request: Request, pk: int) -> Response:
-        serializer = CreditNoteRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        lines = data.get("lines")
-        note = services.issue_credit_note(
-            invoice_id=int(pk), reason=data["reason"], issued_by=request.user,
-            lines=None if lines is None else [services.CreditLine(**line) for line in lines],
-            terminal=pos_terminal(request),
-        )
-        return Response(FiscalDocumentSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=DebitNoteRequestSerializer,

@@ -47,11 +47,14 @@ class ReservedTicket(models.Model):
         COMPLETED = "completed", "Completed"
         CANCELLED = "cancelled", "Cancelled"
         EXPIRED = "expired", "Expired"
+        # Sold, then refunded by a credit note: the seat (or the units) are on sale again.
+        REFUNDED = "refunded", "Refunded"
 
     # Allowed transitions, enforced by reservations.transitions.
     TRANSITIONS: dict[str, set[str]] = {
         Status.ACTIVE: {Status.COMPLETED, Status.CANCELLED, Status.EXPIRED},
-        Status.COMPLETED: set(),
+        Status.COMPLETED: {Status.REFUNDED},
+        Status.REFUNDED: set(),
         Status.CANCELLED: set(),
         Status.EXPIRED: set(),
     }
@@ -131,6 +134,7 @@ class StatusChange(models.Model):
         STALE_ON_HOLD = "stale_on_hold", "Expired when another hold claimed the seat"
         BULK_EXTENSION = "bulk_extension", "Bulk extension job"
         ADMIN = "admin", "Admin action"
+        REFUND = "refund", "Refunded by a credit note"
 
     subject = models.CharField(max_length=20, choices=Subject.choices)
     subject_id = models.BigIntegerField()

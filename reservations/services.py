@@ -53,6 +53,7 @@ from reservations.lock_objects import (
 )
 from reservations.models import ReservedTicket, StatusChange
 from reservations.transitions import (
+    record_items_created,
     transition_reserved_tickets,
     transition_reserved_tickets_where,
     transition_transactions_where,
@@ -363,6 +364,47 @@ def keep_items_until(items: list[ReservedTicket], *, until: datetime, now: datet
     ReservedTicket.objects.filter(id__in=lock_items(i.pk for i in items), status=ACTIVE
                                   ).update(reserved_until=until, updated_at=now)
     invalidate_availability({items[0].event_id})
+
+
+def refund_items(
+    *, transaction_id: int, seat_ids: Sequence[int], ga_units: dict[int, int],
+    actor: AbstractBaseUser, note: str, now: datetime,
+) -> set[int]:
+    """Put refunded places of a sale back on sale, inside the caller's transaction (the
+    credit note's): its sold items of `seat_ids`, and `ga_units[zone]` units of its
+    general-admission items, move COMPLETED → REFUNDED with an audit row each. A GA item
+    refunded in part is REFUNDED whole and its remaining units are sold again as a new
+    COMPLETED item (what was sold is never edited). Returns the event ids whose
+    availability changed (invalidated after commit)."""
+    sold = list(ReservedTicket.objects.filter(id__in=lock_items(
+        ReservedTicket.objects.filter(transaction_id=transaction_id,
+                                      status=ReservedTicket.Status.COMPLETED)
+        .values_list("id", flat=True))).order_by("id"))
+    refunded = [item for item in sold if item.seat_id in set(seat_ids)]
+    remainders = []
+    left = dict(ga_units)
+    for item in sold:
+        units = min(left.get(item.zone_id, 0), item.quantity) if item.seat_id is None else 0
+        if not units:
+            continue
+        left[item.zone_id] -= units
+        refunded.append(item)
+        if units < item.quantity:
+            remainders.append(ReservedTicket(
+                transaction_id=item.transaction_id, event_id=item.event_id,
+                zone_id=item.zone_id, quantity=item.quantity - units,
+                unit_price=item.unit_price, reserved_until=item.reserved_until,
+                status=ReservedTicket.Status.COMPLETED, created_by_id=item.created_by_id))
+    changed = transition_reserved_tickets(refunded, to=ReservedTicket.Status.REFUNDED,
+                                          reason=Reason.REFUND, actor=actor, note=note,
+                                          now=now)
+    if remainders:
+        ReservedTicket.objects.bulk_create(remainders)
+        record_items_created(remainders, actor=actor, note=f"{note}: units still sold",
+                             now=now)
+    events = {item.event_id for item in changed}
+    invalidate_availability(events)
+    return events
 
 
 @dataclass

@@ -123,6 +123,20 @@ def record_created(
     StatusChange.objects.bulk_create(rows)
 
 
+def record_items_created(
+    tickets: list[ReservedTicket], *, actor: AbstractBaseUser | None, note: str,
+    now: datetime,
+) -> None:
+    """Audit rows for items created outside a hold (a refund's remainder)."""
+    StatusChange.objects.bulk_create(
+        StatusChange(subject=StatusChange.Subject.RESERVED_TICKET, subject_id=t.pk,
+                     transaction_id=t.transaction_id, from_status="", to_status=t.status,
+                     reason=Reason.REFUND, actor_id=_actor_id(actor), note=note[:300],
+                     created_at=now)
+        for t in tickets
+    )
+
+
 # --- Set-based transitions: the expiry job ends tens of thousands of rows -------------
 
 

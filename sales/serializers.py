@@ -84,8 +84,8 @@ class SeatRowsSerializer(serializers.Serializer):
 class PaymentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Payment
-        fields = ["id", "method", "currency", "amount", "exchange_rate", "received_by",
-                  "created_at"]
+        fields = ["id", "method", "currency", "amount", "reference", "change_ves",
+                  "exchange_rate", "received_by", "created_at"]
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -201,10 +201,18 @@ class CheckoutResultSerializer(serializers.Serializer):
         return amounts_due_data(result.quote)
 
 
+# What TransactionSerializer shows of a sale's related rows.
+SHOWN = {"reserved_tickets", "payments", "tickets", "status_changes", "fiscal_documents"}
+
+
 def checkout_result_data(result: CheckoutResult) -> dict[str, Any]:
     """The answer to a checkout or a payment: the transaction read again with everything it
     shows in a fixed number of queries (serializing the service's own instance would
     load each ticket's seat and each audit row's actor one query at a time)."""
-    detailed = replace(result, transaction=transaction_detail(result.transaction.pk))
+    shown = getattr(result.transaction, "_prefetched_objects_cache", {})
+    if shown.keys() >= SHOWN:  # the service attached what it wrote (a sale paid at once)
+        detailed = result
+    else:
+        detailed = replace(result, transaction=transaction_detail(result.transaction.pk))
     context = {"quote": result.quote} if result.quote is not None else {}
     return CheckoutResultSerializer(detailed, context=context).data

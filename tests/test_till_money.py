@@ -198,3 +198,32 @@ def test_reserved_items_stay_active_until_the_deadline(cashier, setup, in_alpha)
     item = ReservedTicket.objects.get(transaction_id=hold_id)
     tx = Transaction.objects.get(pk=hold_id)
     assert item.status == "active" and item.reserved_until == tx.payment_deadline
+
+
+def test_a_refunded_seat_is_back_on_sale_at_once_and_ga_units_return(cashier, setup, alpha):
+    admin = api_client(alpha, "admin")
+    hold_id = hold(cashier, setup, "A1", zones=[{"zone": setup.ga_zone.pk, "quantity": 3}])
+    due = cashier.get(f"/api/holds/{hold_id}/").json()["amounts_due"]["VES"]
+    sale = checkout(cashier, hold_id, payment("pago_movil", "VES", due)).json()["transaction"]
+    invoice = sale["invoice"]["id"]
+    seats = {s["label"]: s["state"] for s in cashier.get(
+        f"/api/events/{setup.event.pk}/availability/").json()["seats"]}
+    assert seats["A1"] == "sold"
+    # Refund the seat (line 0) and 2 of the 3 general-admission places (line 1).
+    note = admin.post(f"/api/fiscal/documents/{invoice}/credit-note/",
+                      {"reason": "Devolución", "lines": [{"line": 0, "quantity": 1},
+                                                         {"line": 1, "quantity": 2}]},
+                      format="json")
+    assert note.status_code == 201, note.json()
+    availability = cashier.get(f"/api/events/{setup.event.pk}/availability/").json()
+    assert {s["label"]: s["state"] for s in availability["seats"]}["A1"] == "available"
+    ga = next(z for z in availability["zones"] if z["id"] == setup.ga_zone.pk)
+    assert ga["available"] == 20 - 1  # one unit is still sold
+    with tenant_context(alpha.tenant):
+        statuses = sorted(ReservedTicket.objects.filter(transaction_id=hold_id)
+                          .values_list("status", "quantity"))
+    assert statuses == [("completed", 1), ("refunded", 1), ("refunded", 3)]
+    # The seat sells again.
+    assert cashier.post("/api/holds/", {"event": setup.event.pk,
+                                        "seat_ids": setup.ids("A1")},
+                        format="json").status_code == 201

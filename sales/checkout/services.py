@@ -9,6 +9,7 @@ receipt). Every amount the API shows as due comes from fiscal.taxes.amounts_due.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -20,17 +21,27 @@ from django.db import transaction
 from django.utils import timezone
 
 from fiscal.errors import ExchangeRateMissing
+from fiscal.models import FiscalDocument
 from fiscal.selectors import exchange_rate, fiscal_day
-from fiscal.services import Quote, issue_invoice, issue_payment_receipt, quote_sale
+from fiscal.services import (
+    CreditLine,
+    Quote,
+    issue_credit_note,
+    issue_invoice,
+    issue_payment_receipt,
+    quote_sale,
+)
 from fiscal.taxes import LEGAL_CURRENCY, Line, PaymentInput, TaxCategory, to_cents
 from pos.concurrency import retry_on_conflict
 from reservations.errors import HoldExpired, HoldNotFound, InvalidHoldRequest
+from reservations.lock_objects import lock_items, lock_transaction
 from reservations.models import ReservedTicket, StatusChange
 from reservations.services import (
     complete_items,
     keep_items_until,
     live_hold_items,
     locked_hold_for,
+    refund_items,
 )
 from reservations.transitions import transition_transaction
 from sales.checkout.errors import (
@@ -254,10 +265,13 @@ def _settle(tx: Transaction, items: list[ReservedTicket], payments: Sequence[Pay
     elif breakdown.balance_ves > 0:
         _require_reservation(quote, reserve=reserve, first=first,
                              min_percent=venue.min_down_payment_percent)
-    _record_payments(tx, payments, quote.rate, user, now)
+    created = _record_payments(tx, payments, quote.rate, user, now)
     if quote.breakdown.is_paid_in_full:
-        _complete(tx, items, user, now, quote=quote, received=len(payments),
-                  terminal=terminal)
+        tickets, invoice = _complete(tx, items, user, now, quote=quote,
+                                     received=len(payments), terminal=terminal)
+        if first:  # nothing older to show than what was just written, but the history
+            _show_sale(tx, user=user, items=items, payments=created, tickets=tickets,
+                       documents=[invoice])
     elif first:
         deadline = now + timedelta(hours=venue.partial_payment_hours)
         keep_items_until(items, until=deadline, now=now)
@@ -347,7 +361,7 @@ def _require_reservation(quote: Quote, *, reserve: bool, first: bool,
 
 
 def _record_payments(tx: Transaction, payments: Sequence[PaymentInput], rate: Decimal,
-                     user: AbstractBaseUser, now: datetime) -> None:
+                     user: AbstractBaseUser, now: datetime) -> list[Payment]:
     created = Payment.objects.bulk_create(
         Payment(transaction=tx, method=p.method, currency=p.currency, amount=p.amount,
                 reference=p.reference.strip(), change_ves=p.change_ves,
@@ -364,32 +378,53 @@ def _record_payments(tx: Transaction, payments: Sequence[PaymentInput], rate: De
                           + (f", change Bs {p.change_ves}" if p.change_ves else ""))
         for p in created
     )
+    return created
 
 
-def _issue_tickets(tx: Transaction, items: Sequence[ReservedTicket]) -> list[list[int]]:
-    """One ticket per seat or GA unit; the ids of each item's tickets, in item order."""
+def _issue_tickets(tx: Transaction, items: Sequence[ReservedTicket]) -> list[list[Ticket]]:
+    """One ticket per seat or GA unit; each item's tickets, in item order (with the seat
+    and zone they show)."""
     created = Ticket.objects.bulk_create(
-        Ticket(transaction=tx, event_id=item.event_id, zone_id=item.zone_id,
-               seat_id=item.seat_id, price=item.unit_price)
+        Ticket(transaction=tx, event_id=item.event_id, zone=item.zone, seat=item.seat,
+               price=item.unit_price)
         for item in items
         for _ in range(item.quantity)
     )
     per_item, start = [], 0
     for item in items:
-        per_item.append([t.pk for t in created[start:start + item.quantity]])
+        per_item.append(created[start:start + item.quantity])
         start += item.quantity
     return per_item
 
 
 def _complete(tx: Transaction, items: Sequence[ReservedTicket], user: AbstractBaseUser,
-              now: datetime, *, quote: Quote, received: int, terminal: str) -> None:
+              now: datetime, *, quote: Quote, received: int,
+              terminal: str) -> tuple[list[Ticket], FiscalDocument]:
     complete_items(list(items), actor=user, now=now)
     tx.payment_deadline = None
     transition_transaction(tx, to=Transaction.Status.COMPLETED, actor=user, now=now)
-    ticket_ids = _issue_tickets(tx, items)
+    tickets = _issue_tickets(tx, items)
     # Same DB transaction: if anything after this fails, the invoice number is given back.
-    issue_invoice(tx=tx, items=items, quote=quote, received=received, issued_by=user,
-                  now=now, terminal=terminal, ticket_ids=ticket_ids)
+    invoice = issue_invoice(tx=tx, items=items, quote=quote, received=received,
+                            issued_by=user, now=now, terminal=terminal,
+                            ticket_ids=[[t.pk for t in each] for each in tickets])
+    return [t for each in tickets for t in each], invoice
+
+
+def _show_sale(tx: Transaction, *, user: AbstractBaseUser, items: list[ReservedTicket],
+               payments: list[Payment], tickets: list[Ticket],
+               documents: list[FiscalDocument]) -> None:
+    """Attach to `tx` what its answer shows, as written (Django's prefetch cache, read by
+    the serializers' `.all()`), so that the answer needs one read (its history) instead
+    of six (sales.serializers.checkout_result_data)."""
+    if tx.cashier_id == user.pk:
+        tx.cashier = user
+    tx._prefetched_objects_cache = {
+        "reserved_tickets": items, "payments": payments, "tickets": tickets,
+        "fiscal_documents": documents,
+        "status_changes": list(StatusChange.objects.filter(transaction=tx)
+                               .select_related("actor")),
+    }
 
 
 def transaction_or_404(transaction_id: int, visible) -> Transaction:
@@ -398,3 +433,39 @@ def transaction_or_404(transaction_id: int, visible) -> Transaction:
     if tx is None:
         raise TransactionNotFound()
     return tx
+
+
+# --- Refunds --------------------------------------------------------------------------
+
+
+@retry_on_conflict
+def refund_sale(
+    *, invoice_id: int, lines: Sequence[CreditLine] | None, reason: str,
+    issued_by: AbstractBaseUser, now: datetime | None = None, terminal: str = "",
+) -> FiscalDocument:
+    """Refund an invoiced sale, in full or per line and quantity: the credit note
+    (fiscal.services.issue_credit_note voids the credited tickets), and the refunded seats
+    and general-admission units back on sale at once (reservations.services.refund_items:
+    items REFUNDED, availability refreshed). One transaction."""
+    now = now or timezone.now()
+    invoice = FiscalDocument.objects.filter(pk=invoice_id).only("transaction_id").first()
+    with transaction.atomic():
+        if invoice is not None and invoice.transaction_id:
+            # The lock order: the sale (3) and its sold items (6) before the fiscal rows (7).
+            lock_transaction(invoice.transaction_id)
+            lock_items(ReservedTicket.objects.filter(
+                transaction_id=invoice.transaction_id,
+                status=ReservedTicket.Status.COMPLETED).values_list("id", flat=True))
+        note = issue_credit_note(invoice_id=invoice_id, lines=lines, reason=reason,
+                                 issued_by=issued_by, now=now, terminal=terminal)
+        voided = [ticket_id for line in note.snapshot["lines"]
+                  for ticket_id in line.get("ticket_ids", [])]
+        places = list(Ticket.objects.filter(id__in=voided).values_list("seat_id", "zone_id"))
+        if note.transaction_id and places:
+            refund_items(
+                transaction_id=note.transaction_id,
+                seat_ids=[seat for seat, _ in places if seat],
+                ga_units=dict(Counter(zone for seat, zone in places if seat is None)),
+                actor=issued_by, note=f"credit note {note.display_number}", now=now)
+    logger.info("sale.refunded", note=note.display_number, places=len(places))
+    return note

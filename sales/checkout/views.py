@@ -13,6 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from fiscal import examples as fiscal_examples
+from fiscal.serializers import CreditNoteRequestSerializer, FiscalDocumentSerializer
+from fiscal.services import CreditLine
 from pos.api import pos_terminal
 from pos.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from pos.openapi import request_example, response_example
@@ -207,3 +210,34 @@ class TransactionPaymentsView(APIView):
             terminal=pos_terminal(request),
         )
         return Response(checkout_result_data(result))
+
+
+class CreditNoteView(APIView):
+    """`/api/fiscal/documents/{id}/credit-note/`: a refund, orchestrated by the till (the
+    credit note, then the seats back on sale)."""
+
+    @extend_schema(
+        request=CreditNoteRequestSerializer,
+        responses={201: FiscalDocumentSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        summary="Refund or cancel an invoiced sale: a credit note (full, or per line); the "
+                "refunded seats and units are back on sale at once",
+        tags=["fiscal"],
+        examples=[OpenApiExample("Full refund", request_only=True,
+                                 value={"reason": "Evento cancelado"}),
+                  OpenApiExample("One unit of line 0", request_only=True,
+                                 value={"reason": "Devolución", "lines": [
+                                     {"line": 0, "quantity": 1}]}),
+                  response_example("Credit note for seat A1", fiscal_examples.CREDIT_NOTE,
+                                   status=201)],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        serializer = CreditNoteRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        lines = data.get("lines")
+        note = checkout.refund_sale(
+            invoice_id=int(pk), reason=data["reason"], issued_by=request.user,
+            lines=None if lines is None else [CreditLine(**line) for line in lines],
+            terminal=pos_terminal(request),
+        )
+        return Response(FiscalDocumentSerializer(note).data, status=status.HTTP_201_CREATED)
