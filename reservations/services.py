@@ -366,6 +366,16 @@ def keep_items_until(items: list[ReservedTicket], *, until: datetime, now: datet
     invalidate_availability({items[0].event_id})
 
 
+def cancel_items(items: list[ReservedTicket], *, actor: AbstractBaseUser, reason: str,
+                 note: str, now: datetime) -> None:
+    """ACTIVE → CANCELLED for the items of a (locked) reservation given up: the seats are
+    free once the caller commits."""
+    transition_reserved_tickets(items, to=ReservedTicket.Status.CANCELLED, reason=reason,
+                                actor=actor, note=note, now=now)
+    if items:
+        invalidate_availability({items[0].event_id})
+
+
 def refund_items(
     *, transaction_id: int, seat_ids: Sequence[int], ga_units: dict[int, int],
     actor: AbstractBaseUser, note: str, now: datetime,

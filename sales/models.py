@@ -221,6 +221,32 @@ class Payment(models.Model):
         return f"{self.amount} {self.currency} ({self.method})"
 
 
+class Refund(models.Model):
+    """Money handed back for a payment of a sale that never got an invoice (a cancelled
+    partial-payment reservation): the payment itself stays as it was taken."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="refund")
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT,
+                                    related_name="refunds")
+    method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    reason = models.CharField(max_length=300)
+    refunded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0),
+                                   name="refund_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund of {self.amount} {self.currency} ({self.method})"
+
+
 def new_ticket_code() -> str:
     # 16 characters from a 32-letter alphabet: unguessable, easy to read out at a door.
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -79,6 +79,7 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "hold-quote": {"POST": SELLERS},
     "hold-checkout": {"POST": SELLERS},
     "transaction-payments": {"POST": SELLERS},
+    "transaction-cancel": {"POST": VENUE_ADMIN},
     # Sales records: cashiers see their own, venue admins and operators all
     "transaction-list": {"GET": STAFF},
     "transaction-detail": {"GET": STAFF},

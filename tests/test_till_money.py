@@ -227,3 +227,29 @@ def test_a_refunded_seat_is_back_on_sale_at_once_and_ga_units_return(cashier, se
     assert cashier.post("/api/holds/", {"event": setup.event.pk,
                                         "seat_ids": setup.ids("A1")},
                         format="json").status_code == 201
+
+
+def test_a_venue_admin_cancels_a_reservation_seats_freed_payments_handed_back(
+        cashier, setup, alpha):
+    hold_id = hold(cashier, setup, "B2")
+    checkout(cashier, hold_id, payment("pago_movil", "VES", "1000.00"), reserve=True)
+    refused = cashier.post(f"/api/transactions/{hold_id}/cancel/", {"reason": "x"},
+                           format="json")
+    assert refused.status_code == 403  # cashiers may not
+    admin = api_client(alpha, "admin")
+    response = admin.post(f"/api/transactions/{hold_id}/cancel/",
+                          {"reason": "El cliente desistió"}, format="json")
+    assert response.status_code == 200, response.json()
+    tx = response.json()["transaction"]
+    assert tx["status"] == "cancelled"
+    assert any(h["to_status"] == "refunded" and h["actor"] == "admin" for h in tx["history"])
+    seats = {s["label"]: s["state"] for s in cashier.get(
+        f"/api/events/{setup.event.pk}/availability/").json()["seats"]}
+    assert seats["B2"] == "available"
+    with tenant_context(alpha.tenant):
+        from sales.models import Refund
+        assert [(r.amount, r.method) for r in Refund.objects.filter(transaction_id=hold_id)] \
+            == [(Decimal("1000.00"), "pago_movil")]
+    again = admin.post(f"/api/transactions/{hold_id}/cancel/", {"reason": "x"},
+                       format="json")
+    assert again.status_code == 409

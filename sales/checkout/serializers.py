@@ -108,3 +108,7 @@ class HoldAnswerSerializer(HoldSerializer):
         data = super().to_representation(tx)
         data["subtotal"] = data.pop("total")  # the prices' sum, before tax
         return {**data, **sale_figures(self.context.get("quote"))}
+
+
+class CancelReservationSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="Why, for the audit trail.")

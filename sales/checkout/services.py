@@ -37,6 +37,7 @@ from reservations.errors import HoldExpired, HoldNotFound, InvalidHoldRequest
 from reservations.lock_objects import lock_items, lock_transaction
 from reservations.models import ReservedTicket, StatusChange
 from reservations.services import (
+    cancel_items,
     complete_items,
     keep_items_until,
     live_hold_items,
@@ -58,6 +59,7 @@ from sales.models import (
     REFERENCE_REQUIRED,
     Payment,
     PaymentMethod,
+    Refund,
     Ticket,
     Transaction,
 )
@@ -469,3 +471,43 @@ def refund_sale(
                 actor=issued_by, note=f"credit note {note.display_number}", now=now)
     logger.info("sale.refunded", note=note.display_number, places=len(places))
     return note
+
+
+# --- Cancelling a reservation ----------------------------------------------------------
+
+
+@retry_on_conflict
+def cancel_reservation(
+    *, user: AbstractBaseUser, transaction_id: int, reason: str, now: datetime | None = None,
+) -> Transaction:
+    """A venue admin gives up a partial-payment reservation: its seats are free at once
+    (items CANCELLED), the transaction is CANCELLED, and every payment taken is handed
+    back (a Refund record each: the reservation had a receipt, never an invoice, so there
+    is nothing to credit). Audit rows name who and why."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        tx = lock_transaction(transaction_id)
+        if tx is None:
+            raise TransactionNotFound()
+        if tx.status != Transaction.Status.RESERVED:
+            raise CheckoutRefused(
+                f"Transaction {tx.pk} is {tx.status}; only a reserved (partially paid) "
+                "transaction can be cancelled.")
+        items = list(tx.reserved_tickets.filter(status=ReservedTicket.Status.ACTIVE))
+        note = f"reservation cancelled: {reason}"[:300]
+        cancel_items(items, actor=user, reason=StatusChange.Reason.ADMIN, note=note, now=now)
+        transition_transaction(tx, to=Transaction.Status.CANCELLED,
+                               reason=StatusChange.Reason.ADMIN, actor=user, note=note,
+                               now=now)
+        refunds = Refund.objects.bulk_create(
+            Refund(payment=p, transaction=tx, method=p.method, currency=p.currency,
+                   amount=p.amount, reason=reason[:300], refunded_by=user, created_at=now)
+            for p in tx.payments.all())
+        StatusChange.objects.bulk_create(
+            StatusChange(subject=StatusChange.Subject.PAYMENT, subject_id=r.payment_id,
+                         transaction=tx, from_status="received", to_status="refunded",
+                         reason=StatusChange.Reason.ADMIN, actor_id=user.pk, created_at=now,
+                         note=f"{r.amount} {r.currency} {r.method} handed back")
+            for r in refunds)
+    logger.info("reservation.cancelled", transaction=transaction_id, refunds=len(refunds))
+    return tx

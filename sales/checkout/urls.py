@@ -11,6 +11,8 @@ urlpatterns = [
     path("holds/<int:pk>/checkout/", views.HoldCheckoutView.as_view(), name="hold-checkout"),
     path("transactions/<int:pk>/payments/", views.TransactionPaymentsView.as_view(),
          name="transaction-payments"),
+    path("transactions/<int:pk>/cancel/", views.ReservationCancelView.as_view(),
+         name="transaction-cancel"),
     # Before fiscal's routes: a refund is the till's (the seats go back on sale).
     path("fiscal/documents/<int:pk>/credit-note/", views.CreditNoteView.as_view(),
          name="fiscal-document-credit-note"),

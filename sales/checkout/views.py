@@ -31,6 +31,7 @@ from sales import examples as sales_examples
 from sales.checkout import services as checkout
 from sales.checkout.serializers import (
     AMOUNTS_DUE,
+    CancelReservationSerializer,
     CheckoutSerializer,
     HoldAnswerSerializer,
     PaymentsSerializer,
@@ -241,3 +242,21 @@ class CreditNoteView(APIView):
             terminal=pos_terminal(request),
         )
         return Response(FiscalDocumentSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class ReservationCancelView(APIView):
+    @extend_schema(request=CancelReservationSerializer,
+                   responses={200: CheckoutResultSerializer, 400: ERROR, 404: ERROR,
+                              409: ERROR},
+                   summary="Cancel a reserved (partially paid) transaction: seats freed, "
+                           "payments handed back (refund records), audit",
+                   tags=["transactions"],
+                   examples=[request_example("The customer gave up",
+                                             {"reason": "El cliente desistió"})])
+    def post(self, request: Request, pk: int) -> Response:
+        serializer = CancelReservationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tx = checkout.cancel_reservation(user=request.user, transaction_id=pk,
+                                         reason=serializer.validated_data["reason"])
+        return Response(checkout_result_data(checkout.CheckoutResult(transaction=tx,
+                                                                     quote=None)))
