@@ -19,33 +19,23 @@ from django.db import DatabaseError, OperationalError, connection, connections, 
 from django_tenants.utils import tenant_context
 
 from reservations import services as holds
-from reservations.errors import SeatsUnavailable
 from reservations.models import ReservedTicket
 from sales.models import Event, Zone
 from tenants.models import Tenant
 from tenants.roles import Role
 from tenants.services import create_staff_user
 from tests.builders import make_event, user
-from tests.conftest import PASSWORD, get_or_create_tenant
+from tests.conftest import PASSWORD
 
 CASHIERS = ("guard1", "guard2")
 
 
-@pytest.fixture(scope="module")
-def race(tenants, django_db_blocker) -> Iterator[Tenant]:
-    with django_db_blocker.unblock():
-        tenant = get_or_create_tenant("race")
-        with tenant_context(tenant):
-            for name in CASHIERS:
-                create_staff_user(username=name, password=PASSWORD, role=Role.CASHIER)
-        connection.set_schema_to_public()
-        yield tenant
-
-
-@pytest.fixture
-def in_race(race, django_db_blocker) -> Iterator[Tenant]:
+@pytest.fixture(scope="module", autouse=True)
+def guards(race, django_db_blocker) -> None:
     with django_db_blocker.unblock(), tenant_context(race):
-        yield race
+        for name in CASHIERS:
+            create_staff_user(username=name, password=PASSWORD, role=Role.CASHIER)
+    connection.set_schema_to_public()
 
 
 class OpenTransaction:
@@ -83,23 +73,26 @@ class OpenTransaction:
         return self.result
 
 
+PAUSE_KEY = 4242
+PAUSE_AT = "    -- 5. What is taken"
+
+
 class HoldInThread:
-    """A hold in a thread of its own, paused once it has read the seats and their zone (the
-    catalogue it then relies on) until `go()`."""
+    """A hold in a thread of its own, paused once it has read the event, locked the seats
+    and checked them (the catalogue it then relies on), until `go()`. The pause is a copy
+    of the real `pos_hold` with one line added at that point: it waits for an advisory
+    lock the test holds (no sleeps); the real function is put back afterwards."""
 
     def __init__(self, tenant: Tenant, monkeypatch, **hold: Any) -> None:
-        self.read = threading.Event()
-        self._go = threading.Event()
         self.result: Any = None
-        seat_claims = holds._seat_claims
-
-        def pause_after_reading(*args, **kwargs):
-            found = seat_claims(*args, **kwargs)
-            self.read.set()
-            assert self._go.wait(timeout=30)
-            return found
-
-        monkeypatch.setattr(holds, "_seat_claims", pause_after_reading)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_functiondef('pos_hold'::regproc)")
+            self._original = cursor.fetchone()[0]
+            assert PAUSE_AT in self._original
+            cursor.execute(self._original.replace(PAUSE_AT, (
+                f"    PERFORM pg_advisory_lock_shared({PAUSE_KEY});\n"
+                f"    PERFORM pg_advisory_unlock_shared({PAUSE_KEY});\n" + PAUSE_AT)))
+            cursor.execute("SELECT pg_advisory_lock(%s)", [PAUSE_KEY])
 
         def run() -> None:
             try:
@@ -108,16 +101,30 @@ class HoldInThread:
             except Exception as exc:
                 self.result = exc
             finally:
-                self.read.set()
                 connections.close_all()
 
         self._thread = threading.Thread(target=run)
         self._thread.start()
-        assert self.read.wait(timeout=30)
+        self._wait_until_paused()
+
+    def _wait_until_paused(self) -> None:
+        with connection.cursor() as cursor:
+            for _ in range(3000):
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                               "AND objid = %s AND NOT granted", [PAUSE_KEY])
+                if cursor.fetchone()[0]:
+                    return
+                self._thread.join(timeout=0.01)  # bounded wait for the other connection
+                if not self._thread.is_alive():
+                    return
+        raise AssertionError("the hold never reached its pause")
 
     def go(self) -> Any:
-        self._go.set()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [PAUSE_KEY])
         self._thread.join(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute(self._original)
         return self.result
 
 
@@ -155,7 +162,9 @@ def test_a_hold_that_read_the_zone_before_a_kind_change_committed_is_refused(
     change = OpenTransaction(in_race, to_general(setup.zone)).start()
     hold = hold_a1(setup, monkeypatch, in_race)  # reads the zone: still numbered
     assert change.commit() == 1
-    assert isinstance(hold.go(), SeatsUnavailable)
+    refused = hold.go()  # a 409 saying what changed under it
+    assert getattr(refused, "code", None) == "catalogue_locked", refused
+    assert "now general admission" in refused.message
     assert Zone.objects.get(pk=setup.zone.pk).kind == "general"
     assert seat_claims_in(setup.zone) == 0
 
@@ -217,7 +226,8 @@ def test_a_hold_priced_before_a_currency_change_committed_is_refused(in_race, mo
     hold = hold_a1(setup, monkeypatch, in_race)  # read the event: USD
     assert change.commit() == 1
     refused = hold.go()
-    assert isinstance(refused, SeatsUnavailable)
+    assert getattr(refused, "code", None) == "catalogue_locked", refused
+    assert "currency is now VES" in refused.message
     assert not ReservedTicket.objects.unfinished().filter(event=setup.event).exists()
 
 

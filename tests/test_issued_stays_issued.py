@@ -21,12 +21,12 @@ from fiscal.selectors import x_report
 from reservations.models import ReservedTicket, StatusChange
 from reservations.services import expire_stale_holds, extend_reservations
 from sales.models import Payment, Ticket, Transaction
-from tests.builders import api_hold_id, make_event, set_rate
+from tests.builders import api_hold_id, checkout_body, make_event, set_rate
 from tests.conftest import api_client
 
-PAID = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "1160.00"}]}
-PART = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "500.00"}]}
-REST = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "660.00"}]}
+PAID = checkout_body(("pago_movil", "VES", "1160.00"), reserve=False)
+PART = checkout_body(("pago_movil", "VES", "500.00"))  # a reservation asked for
+REST = checkout_body(("pago_movil", "VES", "660.00"), reserve=False)
 
 
 @pytest.fixture

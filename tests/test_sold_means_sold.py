@@ -219,8 +219,8 @@ def test_control_without_the_currency_rule_the_next_hold_is_priced_in_bolivares(
         assert admin.patch(f"/api/events/{setup.event.pk}/", {"currency": "VES"},
                            format="json").status_code == 200
         second = api_hold(cashier, setup, "A2").json()
-    assert (first["total"], first["currency"]) == ("10.00", "USD")
-    assert (second["total"], second["currency"]) == ("10.00", "VES")
+    assert (first["subtotal"], first["currency"]) == ("10.00", "USD")
+    assert (second["subtotal"], second["currency"]) == ("10.00", "VES")
 
 
 # --- Seats ----------------------------------------------------------------------------
@@ -290,7 +290,7 @@ def test_a_new_price_applies_only_to_what_is_sold_afterwards(admin, cashier, set
     assert paid["invoice"]["total_foreign"] == "11.60"  # 10.00 + 16 % IVA
     # The control: the new price is in force for the next hold.
     later = api_hold(cashier, setup, "A2").json()
-    assert (later["total"], later["items"][0]["unit_price"]) == ("12.00", "12.00")
+    assert (later["subtotal"], later["items"][0]["unit_price"]) == ("12.00", "12.00")
 
 
 # --- Availability after catalogue changes ------------------------------------------------

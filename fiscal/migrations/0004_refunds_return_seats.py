@@ -16,7 +16,8 @@ BEGIN
     -- A refund is the one change of a sold item: COMPLETED -> REFUNDED, nothing else,
     -- recorded with the credit note that returns its seat (sales.checkout.refund_sale).
     IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'reservations_reservedticket'
-       AND OLD.status = 'completed' AND NEW.status = 'refunded'
+       AND to_jsonb(OLD) ->> 'status' = 'completed'
+       AND to_jsonb(NEW) ->> 'status' = 'refunded'
        AND (to_jsonb(NEW) - 'status' - 'updated_at')
            = (to_jsonb(OLD) - 'status' - 'updated_at') THEN
         RETURN NEW;

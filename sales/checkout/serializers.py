@@ -100,7 +100,7 @@ class HoldAnswerSerializer(HoldSerializer):
                                      help_text="Incl. IVA, in the sale's currency.")
     amounts_due = serializers.SerializerMethodField()
 
-    @extend_schema_field(AMOUNTS_DUE)
+    @extend_schema_field({**AMOUNTS_DUE, "nullable": True})
     def get_amounts_due(self, tx: Transaction) -> dict[str, str] | None:  # schema only
         return amounts_due_data(self.context.get("quote"))
 
