@@ -16,6 +16,7 @@ api_patterns = [
     path("", include("reservations.urls")),
     path("", include("sales.urls")),
     path("", include("fiscal.urls")),
+    path("", include("tenants.staff.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -86,7 +86,7 @@ def test_token_auth_returns_a_token_and_refuses_bad_password(alpha):
     client = api_client(alpha)
     ok = client.post("/api/auth/token/", {"username": "cashier", "password": PASSWORD},
                      format="json")
-    assert ok.status_code == 200 and len(ok.json()["token"]) == 40
+    assert ok.status_code == 200 and len(ok.json()["token"]) == 64
     bad = client.post("/api/auth/token/", {"username": "cashier", "password": "nope"},
                       format="json")
     assert bad.status_code == 400
