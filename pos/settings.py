@@ -11,6 +11,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -47,6 +49,7 @@ SHARED_APPS = [
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as our own static files
     # Failed log-ins of the platform admin, counted in the public schema (axes is a tenant
     # app too: each venue's log-ins are counted in its own schema).
     "axes",
@@ -82,6 +85,9 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     "tenants.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Above the session and CSRF middleware: it sees (and marks Secure) their cookies.
+    "pos.security.SecureCookiesOnHttpsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -237,6 +243,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["tenants.permissions.RoleMatrixPermission"],
+    # Swagger UI and ReDoc from our own static files: no CDN, works on a venue's LAN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "AlertKindEnum": "reservations.models.Alert.Kind",
         "AlertStatusEnum": "reservations.models.Alert.Status",
@@ -305,6 +315,33 @@ API_MAX_JSON_DEPTH = 32
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- HTTPS: behind a proxy that terminates TLS and sets X-Forwarded-Proto (it must
+# overwrite a client's). On an HTTPS request: HSTS (SecurityMiddleware) and Secure cookies
+# (pos.security); plain HTTP (make run) is left as it is. ---
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("POS_TRUST_X_FORWARDED_PROTO", True) else None
+)
+SECURE_HSTS_SECONDS = int(env("POS_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("POS_HSTS_INCLUDE_SUBDOMAINS", False)
+
+# --- Content-Security-Policy (django-csp): scripts, styles and everything else from our
+# own origin only; no inline script anywhere (the POS page hands its data over in a JSON
+# block). The API docs add what Swagger UI and ReDoc need (pos.docs_views). ---
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Logging: structured (JSON in production, key=value on a terminal), tenant in every line ---
 LOG_FORMAT = env("POS_LOG_FORMAT", "console")

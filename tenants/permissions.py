@@ -61,6 +61,7 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "healthz": {"GET": ANYONE},
     "schema": {"GET": ANYONE},
     "swagger-ui": {"GET": ANYONE},
+    "redoc": {"GET": ANYONE},
     # Log in (a token per terminal), log out (the caller's token only)
     "auth-token": {"POST": ANYONE, "DELETE": SIGNED_IN},
     # Staff management (tenants.staff): venue admins only
