@@ -276,3 +276,15 @@ def test_add_staff_exits_non_zero_on_a_bad_role(tenants):
                              "--role", "boss", "--password", "una-clave-larga"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "invalid choice" in result.stderr
+
+
+def test_the_platform_admin_keeps_djangos_user_admin_and_no_venue_staff_tables(tenants, db):
+    connection.set_schema_to_public()
+    root = get_user_model().objects.create_superuser("platform", password="a-long-pass-1")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(root)
+    index = client.get("/admin/").content.decode()
+    assert "Device tokens" not in index and "Staff changes" not in index
+    assert client.get("/admin/staff/devicetoken/").status_code == 403
+    change = client.get(f"/admin/auth/user/{root.pk}/change/").content.decode()
+    assert 'name="is_superuser"' in change  # Django's own UserAdmin on the platform host

@@ -194,8 +194,22 @@ admin.site.unregister(User)
 admin.site.register(User, StaffAdmin)
 
 
+class VenueSchemaOnlyAdmin(admin.ModelAdmin):
+    """Models of the venues' schemas: not on the platform's host, whose schema has no such
+    table."""
+
+    def has_module_permission(self, request):
+        return not on_public_schema() and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return not on_public_schema() and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not on_public_schema() and super().has_delete_permission(request, obj)
+
+
 @admin.register(DeviceToken)
-class DeviceTokenAdmin(admin.ModelAdmin):
+class DeviceTokenAdmin(VenueSchemaOnlyAdmin):
     """Devices logged in with an API token; deleting one logs that device out."""
 
     list_display = ["user", "terminal", "created", "expiry"]
@@ -221,7 +235,7 @@ class DeviceTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(StaffChange)
-class StaffChangeAdmin(admin.ModelAdmin):
+class StaffChangeAdmin(VenueSchemaOnlyAdmin):
     list_display = ["created_at", "username", "action", "from_value", "to_value", "actor", "via"]
     list_filter = ["action", "via"]
     list_select_related = ["actor"]

@@ -29,3 +29,6 @@ LAST_VENUE_ADMIN: Any = {
     'code': 'last_venue_admin'}
 
 NO_SUCH_TOKEN: Any = {'detail': 'No such token for this staff member.', 'code': 'not_found'}
+
+USERNAME_TAKEN: Any = {'detail': "The username 'cajera2' is taken.", 'code': 'username_taken',
+                       'field': 'username'}

@@ -50,9 +50,13 @@ class StaffListView(generics.GenericAPIView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(StaffSerializer(page, many=True).data)
 
-    @extend_schema(request=StaffCreateSerializer, responses={201: StaffSerializer},
+    @extend_schema(request=StaffCreateSerializer,
+                   responses={201: StaffSerializer,
+                              409: OpenApiResponse(ERROR_SERIALIZER,
+                                                   description="The username is taken")},
                    examples=[request_example("A new cashier", examples.STAFF_CREATE),
-                             response_example("Created", examples.STAFF_CREATED, status=201)])
+                             response_example("Created", examples.STAFF_CREATED, status=201),
+                             response_example("Taken", examples.USERNAME_TAKEN, status=409)])
     def post(self, request: Request) -> Response:
         serializer = StaffCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
