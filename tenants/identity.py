@@ -165,10 +165,18 @@ def _identity_changed(**kwargs: Any) -> None:
     transaction.on_commit(replace_version)
 
 
+def _token_saved(created: bool, **kwargs: Any) -> None:
+    # A new token (every log-in) is in no worker's memory yet: nothing to forget.
+    if not created:
+        _identity_changed(**kwargs)
+
+
 def connect_signals() -> None:
     user_model = get_user_model()
-    for model in (Domain, Tenant, TenantSettings, user_model, get_token_model(), Group):
-        post_save.connect(_identity_changed, sender=model, dispatch_uid=f"identity-save-{model}")
+    token_model = get_token_model()
+    for model in (Domain, Tenant, TenantSettings, user_model, token_model, Group):
+        post_save.connect(_token_saved if model is token_model else _identity_changed,
+                          sender=model, dispatch_uid=f"identity-save-{model}")
         post_delete.connect(_identity_changed, sender=model,
                             dispatch_uid=f"identity-delete-{model}")
     m2m_changed.connect(_identity_changed, sender=user_model.groups.through,

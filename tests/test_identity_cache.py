@@ -49,6 +49,15 @@ def test_a_warm_trivial_get_with_a_knox_token_runs_no_sql_at_all(alpha):
     assert [q["sql"] for q in ctx.captured_queries] == []
 
 
+def test_a_log_in_elsewhere_does_not_make_the_worker_forget(alpha):
+    """A new token is in no worker's memory: issuing one (every log-in) keeps what the
+    workers remember; revoking one (a terminal logging in again) does not."""
+    client = api_client(alpha, "cashier")
+    assert client.get("/api/settings/").status_code == 200
+    token_for(alpha, "operator", terminal="Caja 9")
+    assert identity_queries(client)[1] == []
+
+
 def test_a_worker_remembers_tokens_by_digest_never_the_token(alpha):
     from knox.crypto import hash_token
 
