@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -288,3 +289,87 @@ def test_the_platform_admin_keeps_djangos_user_admin_and_no_venue_staff_tables(t
     assert client.get("/admin/staff/devicetoken/").status_code == 403
     change = client.get(f"/admin/auth/user/{root.pk}/change/").content.decode()
     assert 'name="is_superuser"' in change  # Django's own UserAdmin on the platform host
+
+
+# --- Two venue admins demoting each other at the same instant ------------------------
+
+
+@pytest.fixture(scope="module")
+def staff_race(tenants, django_db_blocker):
+    """A tenant of its own (the threads commit)."""
+    from tests.conftest import get_or_create_tenant
+
+    with django_db_blocker.unblock():
+        tenant = get_or_create_tenant("staffrace")
+        connection.set_schema_to_public()
+        yield tenant
+
+
+@pytest.fixture
+def two_admins(staff_race, django_db_blocker):
+    from django_tenants.utils import tenant_context
+
+    from tenants.roles import Role
+    from tenants.services import create_staff_user
+
+    with django_db_blocker.unblock(), tenant_context(staff_race):
+        for username in ("admin", "admin2"):
+            create_staff_user(username=username, password=PASSWORD, role=Role.VENUE_ADMIN)
+        yield staff_race
+    connection.set_schema_to_public()
+
+
+def _demote_each_other(tenant) -> list[object]:
+    from functools import partial
+
+    from pos.errors import DomainError
+    from tenants.roles import Role
+    from tenants.staff import services
+    from tests.parallel import run_parallel
+
+    User = get_user_model()
+
+    def demote(username: str, actor: str) -> object:
+        return services.change_staff(user=User.objects.get(username=username),
+                                     actor=User.objects.get(username=actor),
+                                     via=StaffChange.Via.API, role=Role.CASHIER)
+
+    return run_parallel([partial(demote, "admin", "admin2"), partial(demote, "admin2", "admin")],
+                        tenant=tenant, catch=DomainError)
+
+
+def _slow_role_group(monkeypatch) -> None:
+    """Widen the window between the check (another active venue admin?) and the change."""
+    from tenants.staff import services
+
+    original = services._role_group
+
+    def slow(role):
+        time.sleep(0.3)
+        return original(role)
+
+    monkeypatch.setattr(services, "_role_group", slow)
+
+
+def test_two_venue_admins_demoting_each_other_at_once_leave_one(two_admins, monkeypatch):
+    from tenants.staff.errors import LastVenueAdmin
+    from tenants.staff.selectors import active_venue_admins
+
+    _slow_role_group(monkeypatch)
+    results = _demote_each_other(two_admins)
+    assert sorted(type(r).__name__ for r in results) == sorted(["User", LastVenueAdmin.__name__])
+    assert active_venue_admins().count() == 1
+
+
+def test_control_without_the_lock_both_demotions_pass_and_no_admin_is_left(two_admins,
+                                                                           monkeypatch):
+    """Proof that the test above can fail: without the group row lock both see another
+    venue admin and both step down."""
+    from tenants.staff import services
+    from tenants.staff.selectors import active_venue_admins
+
+    _slow_role_group(monkeypatch)
+    monkeypatch.setattr(services, "lock_role_group", lambda name: None)
+    results = _demote_each_other(two_admins)
+    assert [type(r).__name__ for r in results] == ["User", "User"]
+    assert active_venue_admins().count() == 0
