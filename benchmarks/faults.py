@@ -140,7 +140,8 @@ class Server:
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
-            [GUNICORN, "pos.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+            [GUNICORN, "-c", "python:pos.gunicorn_config", "pos.wsgi:application",
+             "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(self.workers), "--timeout", "30"],
             cwd=REPO_DIR, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
         for _ in range(100):

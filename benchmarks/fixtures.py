@@ -45,13 +45,13 @@ def ensure_tenant(schema: str) -> Any:
 
 
 def ensure_cashiers(count: int, prefix: str = "c") -> dict[str, str]:
-    """Cashiers c000…, with API tokens, in the current schema. Existing users are kept
-    as they are (hashing a password is the slow part of creating one)."""
+    """Cashiers c000…, each with a fresh API token, in the current schema. Existing users
+    are kept as they are (hashing a password is the slow part of creating one)."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
     from tenants.roles import Role
     from tenants.services import create_staff_user
+    from tenants.staff.services import issue_token
 
     User = get_user_model()
     tokens = {}
@@ -59,7 +59,7 @@ def ensure_cashiers(count: int, prefix: str = "c") -> dict[str, str]:
         username = f"{prefix}{i:03d}"
         user = User.objects.filter(username=username).first() or create_staff_user(
             username=username, password=PASSWORD, role=Role.CASHIER)
-        tokens[username] = Token.objects.get_or_create(user=user)[0].key
+        tokens[username] = issue_token(user=user)[1]
     return tokens
 
 

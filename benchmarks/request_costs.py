@@ -7,7 +7,13 @@ mix), which bounds the holds/s the cores can give.
     python -m benchmarks.request_costs --manifest M.json --cycles 240 [--json out.json]
 
 M.json comes from `benchmarks.fixtures onsale`. Statements are counted in a separate pass
-(counting them costs time), so the times are not inflated by it."""
+(counting them costs time), so the times are not inflated by it.
+
+Also what a terminal's log-in (`POST /api/auth/token/`, a knox token for the terminal,
+the log-in throttle's checks; the password hash dominates) and log-out (`DELETE`) cost,
+and two hard checks (exit 1 when missed): the warm trivial GET runs no SQL statement (the
+worker remembers host, token digest and settings, tenants.identity), and a logged-out
+token is refused on the very next request."""
 
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ from typing import Any
 
 from benchmarks.common import checkout_body, django_setup, load_manifest, write_json
 
-KINDS = ("trivial_get", "hold", "release", "checkout")
+KINDS = ("trivial_get", "hold", "release", "checkout", "login", "logout")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", type=int, default=240)
     parser.add_argument("--checkout-ratio", type=float, default=0.2)
     parser.add_argument("--cashier", type=int, default=0, help="index of the manifest token")
+    parser.add_argument("--logins", type=int, default=5,
+                        help="log-ins (and log-outs) measured: each hashes a password")
     parser.add_argument("--json", help="write the result here")
     args = parser.parse_args(argv)
     django_setup()
@@ -90,6 +98,28 @@ def main(argv: list[str] | None = None) -> int:
     run(args.cycles, 2, timed)
     run(max(10, args.cycles // 10), 3, counted)
 
+    # A terminal logging in and out (fixtures: cashier c000… with the bench password).
+    from benchmarks.fixtures import PASSWORD
+
+    anonymous = Client(HTTP_HOST=manifest["host"])
+    credentials = {"username": f"c{args.cashier:03d}", "password": PASSWORD,
+                   "terminal": "request-costs"}
+
+    def log_in_and_out(record) -> str:
+        token = record("login", partial(anonymous.post, "/api/auth/token/", credentials,
+                                        content_type="application/json")).json()["token"]
+        record("logout", partial(anonymous.delete, "/api/auth/token/",
+                                 HTTP_AUTHORIZATION=f"Token {token}"))
+        return token
+
+    for _ in range(args.logins):
+        log_in_and_out(timed)
+    logged_out = log_in_and_out(counted)
+    refused = anonymous.get("/api/settings/", HTTP_AUTHORIZATION=f"Token {logged_out}")
+    client.get("/api/settings/")  # remembered now (entries are reloaded after 60 s)
+    with CaptureQueriesContext(connection) as warm:
+        client.get("/api/settings/")
+
     def mean_ms(values: list[float]) -> float | None:
         return round(sum(values) / len(values) * 1000, 2) if values else None
 
@@ -111,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         "holds_per_s_ceiling_python_only": round(cores * 1000 / cycle_cpu_ms, 1),
         "trivial_get_per_s_ceiling_python_only": round(
             cores * 1000 / costs["trivial_get"]["cpu_ms"], 1),
+        "checks": {
+            "warm_trivial_get_statements": len(warm.captured_queries),
+            "logged_out_token_refused_at_once": refused.status_code == 401,
+        },
     }
     print(f"\nrequest costs, in process, {args.cycles} cycles "
           f"({ratio:.0%} of holds checked out, the rest released)")
@@ -121,7 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n  one hold cycle: {cycle_cpu_ms:.1f} ms of CPU in Python → at most "
           f"{result['holds_per_s_ceiling_python_only']} holds/s on {cores} cores, "
           f"before PostgreSQL, Redis, gunicorn and the load client take theirs")
+    checks = result["checks"]
+    print(f"  warm trivial GET: {checks['warm_trivial_get_statements']} statement(s); "
+          f"a logged-out token on the next request: {refused.status_code}")
     write_json(args.json, result)
+    if checks["warm_trivial_get_statements"] or not checks["logged_out_token_refused_at_once"]:
+        print("  hard check missed: the warm trivial GET must run no SQL statement and a "
+              "logged-out token must be refused at once")
+        return 1
     return 0
 
 

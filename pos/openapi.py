@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -75,3 +77,15 @@ def viewset_examples(noun: str, item: dict[str, Any], *, create: dict[str, Any] 
                 ERROR_SERIALIZER, description="In use: it has sales, holds or seats")},
             examples=[response_example(f"{noun} still in use", IN_USE, status=409)])
     return views
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Token <token>` (tenants.identity.CachedTokenAuthentication, a
+    django-rest-knox token), under the name the schema has always used."""
+
+    target_class = "tenants.identity.CachedTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization",
+                                                   token_prefix="Token")

@@ -8,7 +8,10 @@ private loopback ports started by `scripts/services.sh`.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,6 +49,10 @@ SHARED_APPS = [
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as our own static files
+    # Failed log-ins of the platform admin, counted in the public schema (axes is a tenant
+    # app too: each venue's log-ins are counted in its own schema).
+    "axes",
 ]
 # Users, tokens and sessions live in each tenant's schema: a user of one venue
 # organisation does not exist in another.
@@ -55,10 +62,13 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.admin",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "sales",
     "reservations",
     "fiscal",
+    # Last: its post_migrate grants the role groups the permissions of every app above.
+    "tenants.staff",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -75,6 +85,9 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     "tenants.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Above the session and CSRF middleware: it sees (and marks Secure) their cookies.
+    "pos.security.SecureCookiesOnHttpsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a log-in refused by the throttle into its answer (tenants.login_throttle).
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -164,6 +179,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/admin/login/"
+# django-axes first: it refuses a throttled log-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- API tokens: django-rest-knox, one token per device, only a digest stored ---
+KNOX_TOKEN_MODEL = "staff.DeviceToken"
+_TOKEN_TTL_HOURS = int(env("POS_TOKEN_TTL_HOURS", "0"))  # 0: until revoked
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "AUTH_HEADER_PREFIX": "Token",  # clients send `Authorization: Token <token>`
+    "TOKEN_TTL": timedelta(hours=_TOKEN_TTL_HOURS) if _TOKEN_TTL_HOURS else None,
+    "AUTO_REFRESH": False,
+}
+# Tokens one user may hold at once (terminals, scripts); past it the oldest is revoked.
+POS_TOKENS_PER_USER = int(env("POS_TOKENS_PER_USER", "50"))
+# knox's own AuthToken is swapped for staff.DeviceToken: its migrations would only create
+# an unused table in every schema.
+MIGRATION_MODULES = {"knox": None}
+
+# --- One throttle for every log-in (django-axes): the API token, /pos/login/, the tenant
+# admin and the platform admin. Failed attempts are rows of the schema the log-in happens
+# in (tenants.login_throttle, docs/security.md). ---
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(env("POS_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("POS_LOGIN_COOLOFF_MINUTES", "10")))
+# Two counters: per client address (spraying from one place) and per username (guessing
+# one account from many places).
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_USERNAME_CALLABLE = "tenants.login_throttle.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "tenants.login_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "tenants.login_throttle.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = False  # a success from one address must not clear a spray from it
+# Successful log-ins are not logged: an API log-in would otherwise create a session row.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Proxies in front of gunicorn whose X-Forwarded-For is trusted (0: the peer address).
+NUM_PROXIES = int(env("POS_NUM_PROXIES", "0"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -178,13 +233,6 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "pos.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "pos.limits.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
-    # Log-in throttles (tenants.throttles), counted in the Redis cache per tenant.
-    "DEFAULT_THROTTLE_RATES": {
-        "auth_ip": env("POS_AUTH_THROTTLE_IP", "20/min"),
-        "auth_user": env("POS_AUTH_THROTTLE_USER", "10/min"),
-    },
-    # Proxies in front of gunicorn whose X-Forwarded-For is trusted (0: the peer address).
-    "NUM_PROXIES": int(env("POS_NUM_PROXIES", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Venue POS API",
@@ -198,6 +246,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["tenants.permissions.RoleMatrixPermission"],
+    # Swagger UI and ReDoc from our own static files: no CDN, works on a venue's LAN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "AlertKindEnum": "reservations.models.Alert.Kind",
         "AlertStatusEnum": "reservations.models.Alert.Status",
@@ -267,6 +319,33 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- HTTPS: behind a proxy that terminates TLS and sets X-Forwarded-Proto (it must
+# overwrite a client's). On an HTTPS request: HSTS (SecurityMiddleware) and Secure cookies
+# (pos.security); plain HTTP (make run) is left as it is. ---
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("POS_TRUST_X_FORWARDED_PROTO", True) else None
+)
+SECURE_HSTS_SECONDS = int(env("POS_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("POS_HSTS_INCLUDE_SUBDOMAINS", False)
+
+# --- Content-Security-Policy (django-csp): scripts, styles and everything else from our
+# own origin only; no inline script anywhere (the POS page hands its data over in a JSON
+# block). The API docs add what Swagger UI and ReDoc need (pos.docs_views). ---
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # --- Logging: structured (JSON in production, key=value on a terminal), tenant in every line ---
 LOG_FORMAT = env("POS_LOG_FORMAT", "console")
 LOG_LEVEL = env("POS_LOG_LEVEL", "INFO")
@@ -286,5 +365,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "celery": {"level": "INFO"},
+        # Each failed log-in is logged as a warning; its per-attempt INFO lines are noise.
+        "axes": {"level": "WARNING"},
     },
 }

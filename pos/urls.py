@@ -2,8 +2,9 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from pos.docs_views import RedocView
 from pos.health import healthz
 
 handler400 = "pos.api.json_bad_request"
@@ -17,8 +18,12 @@ api_patterns = [
     path("", include("reservations.urls")),
     path("", include("sales.urls")),
     path("", include("fiscal.urls")),
+    path("", include("tenants.staff.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves Swagger UI's start-up script as a file (`?script`), not inline:
+    # the Content-Security-Policy allows no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
 urlpatterns = [

@@ -85,7 +85,8 @@ server_needed=false
 for name in onsale availability scale; do wants "$name" && server_needed=true; done
 if $server_needed; then
   log "starting gunicorn on $SERVER ($WORKERS workers, DEBUG off)"
-  "$VENV_DIR/bin/gunicorn" pos.wsgi:application --bind "127.0.0.1:$PORT" \
+  "$VENV_DIR/bin/gunicorn" -c python:pos.gunicorn_config pos.wsgi:application \
+    --bind "127.0.0.1:$PORT" \
     --workers "$WORKERS" --timeout 30 --pid "$GUNICORN_PID" \
     >"$RESULTS/server.log" 2>&1 &
   for _ in $(seq 1 100); do

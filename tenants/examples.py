@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-TOKEN_REQUEST: Any = {'username': 'cajera1', 'password': 'una-clave-larga'}
+TOKEN_REQUEST: Any = {'username': 'cajera1', 'password': 'una-clave-larga',
+                      'terminal': 'Caja 2'}
 
-TOKEN: Any = {'token': '9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b'}
+TOKEN: Any = {'token': '4f0c2b7e9a1d3c5b8e6f0a2d4c6b8e0f1a3c5e7d9b1f3a5c7e9d1b3f5a7c9e1d',
+              'terminal': 'Caja 2',
+              'created': '2026-11-30T21:41:34-04:00',
+              'expiry': None}
+
+NOT_AUTHENTICATED: Any = {'detail': 'Authentication credentials were not provided.'}
 
 SETTINGS: Any = {'reservation_hold_minutes': 10,
  'partial_payment_hours': 72,

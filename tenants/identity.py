@@ -1,5 +1,6 @@
 """Who a request is, remembered per worker process: the tenant behind a host name, the
-user (with their roles) behind an API token, and the tenant's settings.
+user (with their roles) behind an API token (by the token's digest, never the token), and
+the tenant's settings.
 
 Without this every API request spends four database round trips, each with its ORM
 compilation, before its own work: the domain, the token and user, the user's groups, and
@@ -30,8 +31,11 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+from knox.auth import TokenAuthentication
+from knox.crypto import hash_token
+from knox.models import get_token_model
+from rest_framework import exceptions
 
 from tenants.models import Domain, Tenant, TenantSettings
 from tenants.roles import roles_of
@@ -124,18 +128,34 @@ def tenant_for_hostname(hostname: str) -> Tenant:
 
 
 class CachedTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication, remembered per schema and token; the user comes with
-    their roles already read (tenants.roles.roles_of)."""
+    """django-rest-knox's token authentication (`Authorization: Token <token>`, per-device
+    tokens of which only a digest is stored), remembered per schema and token digest; the
+    user comes with their roles already read (tenants.roles.roles_of)."""
 
-    def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
-        def load() -> tuple[Any, Token]:
-            user, token = super(CachedTokenAuthentication, self).authenticate_credentials(key)
+    def authenticate_credentials(self, token: bytes) -> tuple[Any, Any]:
+        try:
+            key = token.decode("utf-8")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+
+        def load() -> tuple[Any, Any]:
+            user, auth_token = super(CachedTokenAuthentication, self).authenticate_credentials(
+                token)
             roles_of(user)  # read now, remembered on the user object
-            return user, token
+            return user, auth_token
 
-        # The schema is part of the key: a token is only ever valid on its own tenant.
-        user, token = remembered(("token", connection.schema_name, key), load)
-        return copy.copy(user), token
+        # What a worker keeps is keyed by the digest: no token lies in its memory. The
+        # schema is part of the key: a token is only ever valid on its own tenant.
+        user, auth_token = remembered(("token", connection.schema_name, hash_token(key)), load)
+        if auth_token.expiry is not None and auth_token.expiry <= timezone.now():
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        return copy.copy(user), auth_token
+
+    def _cleanup_token(self, auth_token) -> bool:
+        """Whether this token has expired. knox also sweeps the user's other expired tokens
+        here, one more query on every look-up; issuing a token sweeps them instead
+        (tenants.staff.services.issue_token)."""
+        return auth_token.expiry is not None and auth_token.expiry <= timezone.now()
 
 
 def _identity_changed(**kwargs: Any) -> None:
@@ -154,10 +174,18 @@ def watch(*models: type) -> None:
                             dispatch_uid=f"identity-delete-{model}")
 
 
+def _token_saved(created: bool, **kwargs: Any) -> None:
+    # A new token (every log-in) is in no worker's memory yet: nothing to forget.
+    if not created:
+        _identity_changed(**kwargs)
+
+
 def connect_signals() -> None:
     user_model = get_user_model()
-    for model in (Domain, Tenant, TenantSettings, user_model, Token, Group):
-        post_save.connect(_identity_changed, sender=model, dispatch_uid=f"identity-save-{model}")
+    token_model = get_token_model()
+    for model in (Domain, Tenant, TenantSettings, user_model, token_model, Group):
+        post_save.connect(_token_saved if model is token_model else _identity_changed,
+                          sender=model, dispatch_uid=f"identity-save-{model}")
         post_delete.connect(_identity_changed, sender=model,
                             dispatch_uid=f"identity-delete-{model}")
     m2m_changed.connect(_identity_changed, sender=user_model.groups.through,

@@ -1,7 +1,7 @@
 """Who may call what: the role matrix of every endpoint, in this one module.
 
 `ROLE_MATRIX` maps each URL name (as in the urlconfs) and HTTP method to the audiences
-allowed to call it: the three staff roles and `ANONYMOUS`. It is the only enforcement of
+allowed to call it: the staff roles and `ANONYMOUS`. It is the only enforcement of
 roles: `RoleMatrixPermission` is the project's DRF default permission class and no API
 view sets its own; the web pages use `role_matrix_page`. Both refuse any endpoint or
 method missing from the table, so a new endpoint does nothing until it is registered here.
@@ -38,7 +38,10 @@ ANONYMOUS = "anonymous"
 Audience = frozenset[str]
 
 ANYONE: Audience = frozenset({ANONYMOUS, *Role})
-STAFF: Audience = frozenset(Role)
+# Whoever is logged in, in any role (door staff included).
+SIGNED_IN: Audience = frozenset(Role)
+# The box office: door staff are not in it (they will scan tickets, nothing else).
+STAFF: Audience = frozenset({Role.VENUE_ADMIN, Role.CASHIER, Role.OPERATOR})
 VENUE_ADMIN: Audience = frozenset({Role.VENUE_ADMIN})
 SELLERS: Audience = frozenset({Role.CASHIER, Role.VENUE_ADMIN})
 OPERATORS: Audience = frozenset({Role.OPERATOR, Role.VENUE_ADMIN})
@@ -58,7 +61,14 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "healthz": {"GET": ANYONE},
     "schema": {"GET": ANYONE},
     "swagger-ui": {"GET": ANYONE},
-    "auth-token": {"POST": ANYONE},
+    "redoc": {"GET": ANYONE},
+    # Log in (a token per terminal), log out (the caller's token only)
+    "auth-token": {"POST": ANYONE, "DELETE": SIGNED_IN},
+    # Staff management (tenants.staff): venue admins only
+    "staff-list": {"GET": VENUE_ADMIN, "POST": VENUE_ADMIN},
+    "staff-detail": {"GET": VENUE_ADMIN, "PATCH": VENUE_ADMIN},
+    "staff-password": {"POST": VENUE_ADMIN},
+    "staff-token": {"DELETE": VENUE_ADMIN},
     # Tenant settings
     "tenant-settings": {"GET": STAFF, "PATCH": VENUE_ADMIN},
     # Catalogue

@@ -1,4 +1,4 @@
-"""The three staff roles of a venue organisation, kept as Django groups in each schema."""
+"""The staff roles of a venue organisation, kept as Django groups in each schema."""
 
 from __future__ import annotations
 
@@ -11,16 +11,30 @@ class Role(StrEnum):
     VENUE_ADMIN = "venue_admin"
     CASHIER = "cashier"
     OPERATOR = "operator"
+    # Door staff will scan tickets at the gates; until check-in exists they may call
+    # nothing but the log-in and log-out (tenants.permissions).
+    DOOR = "door"
+
+
+# Roles that may use the tenant's Django admin (is_staff): venue admins manage the venue
+# there, operators read the jobs, alerts and records docs/operations.md sends them to.
+ADMIN_SITE_ROLES: frozenset[Role] = frozenset({Role.VENUE_ADMIN, Role.OPERATOR})
 
 
 # Django admin permissions each role's group gets in its schema (the API checks roles,
-# the admin checks these).
+# the admin checks these). A key is an app label (every model of the app) or
+# "app_label.model" (that model only: a venue admin manages users, not groups or
+# permissions, which would let them grant themselves anything).
 ADMIN_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
     Role.VENUE_ADMIN: {
         "sales": ("add", "change", "delete", "view"),
         "reservations": ("add", "change", "delete", "view"),
         "fiscal": ("add", "change", "view"),
         "tenants": ("change", "view"),
+        "auth.user": ("add", "change", "view"),
+        "staff.devicetoken": ("view", "delete"),  # cut off one lost device
+        "staff.staffchange": ("view",),
+        "axes.accessattempt": ("view", "delete"),  # lift a log-in lock-out
     },
     Role.OPERATOR: {
         "sales": ("view",),
@@ -28,6 +42,7 @@ ADMIN_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "fiscal": ("view",),
     },
     Role.CASHIER: {},
+    Role.DOOR: {},
 }
 
 
@@ -37,10 +52,14 @@ def ensure_role_groups() -> None:
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.value)
         wanted = Permission.objects.none()
-        for app_label, actions in ADMIN_PERMISSIONS[role].items():
+        for target, actions in ADMIN_PERMISSIONS[role].items():
+            app_label, _, model = target.partition(".")
+            scope = {"content_type__app_label": app_label}
+            if model:
+                scope["content_type__model"] = model
             for action in actions:
                 wanted = wanted | Permission.objects.filter(
-                    content_type__app_label=app_label, codename__startswith=f"{action}_"
+                    codename__startswith=f"{action}_", **scope
                 )
         group.permissions.set(wanted)
 

@@ -22,7 +22,15 @@ class TenantSettingsSerializer(serializers.ModelSerializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, style={"input_type": "password"})
+    terminal = serializers.CharField(
+        max_length=100, required=False, allow_blank=True,
+        help_text="The device's name (e.g. `Caja 2`). Logging in again from the same "
+                  "terminal revokes its previous token. Defaults to the X-POS-Terminal "
+                  "header.")
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    terminal = serializers.CharField()
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(allow_null=True, help_text="null: until revoked")

@@ -18,7 +18,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from tenants import identity
 from tenants.errors import InvalidTenant, TenantAlreadyExists
 from tenants.models import Domain, Tenant, TenantSettings
-from tenants.roles import Role, ensure_role_groups
+from tenants.roles import ADMIN_SITE_ROLES, Role, ensure_role_groups
 
 logger = structlog.get_logger(__name__)
 
@@ -59,9 +59,13 @@ def ensure_public_tenant(*, domains: tuple[str, ...] = ("localhost", "127.0.0.1"
 def create_staff_user(
     *, username: str, password: str, role: Role, email: str = ""
 ) -> AbstractUser:
-    """Create or update a staff user with one role in the current schema (idempotent).
+    """Create or update a staff user with exactly one role in the current schema
+    (idempotent: set-up, the demo tenant, tests; the venue's own staff management is
+    tenants.staff.services, with its audit).
 
-    Venue admins are Django staff too, so they can use the admin of their own schema.
+    Venue admins and operators are Django staff too, so they can use the admin of their
+    own schema. The password is only set when it differs: setting it revokes the user's
+    tokens (tenants.staff.signals).
     """
     User = get_user_model()
     try:
@@ -69,12 +73,15 @@ def create_staff_user(
     except ValidationError as exc:
         raise InvalidTenant(" ".join(exc.messages)) from exc
     ensure_role_groups()
-    user, _ = User.objects.get_or_create(username=username, defaults={"email": email})
-    user.set_password(password)
-    user.is_staff = role == Role.VENUE_ADMIN
+    user, created = User.objects.get_or_create(username=username, defaults={"email": email})
+    if created or not user.check_password(password):
+        user.set_password(password)
+    user.is_staff = role in ADMIN_SITE_ROLES
     user.is_active = True
     user.save()
-    user.groups.add(Group.objects.get(name=role.value))
+    group = Group.objects.get(name=role.value)
+    if list(user.groups.all()) != [group]:
+        user.groups.set([group])
     return user
 
 

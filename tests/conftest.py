@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tenants.models import Tenant
@@ -21,7 +20,8 @@ from tenants.roles import Role
 from tenants.services import create_staff_user, create_tenant, ensure_public_tenant
 
 PASSWORD = "test-pass-123"
-STAFF = {"admin": Role.VENUE_ADMIN, "cashier": Role.CASHIER, "operator": Role.OPERATOR}
+STAFF = {"admin": Role.VENUE_ADMIN, "cashier": Role.CASHIER, "operator": Role.OPERATOR,
+         "door": Role.DOOR}
 
 
 @dataclass(frozen=True)
@@ -106,16 +106,6 @@ def _public_schema_around_each_test() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_login_throttles() -> Iterator[None]:
-    """Log-in throttle counters live in Redis and outlive a test's rolled-back database
-    transaction: each test starts with none."""
-    from django.core.cache import cache
-
-    cache.delete_pattern("throttle:*")
-    yield
-
-
-@pytest.fixture(autouse=True)
 def _fresh_identity_cache() -> Iterator[None]:
     """What a worker remembers of tokens and host names (tenants.identity) may come from
     a previous test's rolled-back rows (a role granted, then undone by the rollback
@@ -138,12 +128,17 @@ def cashier2(alpha: TenantFixture) -> APIClient:
     return api_client(alpha, "cashier2")
 
 
-def token_for(tenant: TenantFixture, username: str) -> str:
-    with schema_context(tenant.schema):
-        from django.contrib.auth import get_user_model
+def token_for(tenant: TenantFixture | str, username: str, terminal: str = "") -> str:
+    """A fresh API token of `username` (the one way tests make tokens: the service a log-in
+    uses). `tenant` is a fixture or a schema name."""
+    from django.contrib.auth import get_user_model
 
+    from tenants.staff.services import issue_token
+
+    schema = tenant if isinstance(tenant, str) else tenant.schema
+    with schema_context(schema):
         user = get_user_model().objects.get(username=username)
-        return Token.objects.get_or_create(user=user)[0].key
+        return issue_token(user=user, terminal=terminal)[1]
 
 
 def api_client(tenant: TenantFixture, username: str | None = None) -> APIClient:

@@ -31,3 +31,12 @@ def test_compose_runs_every_process_of_make_run(compose_binary):
         cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
     )
     assert set(result.stdout.split()) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
+
+
+def test_every_way_of_running_gunicorn_uses_the_projects_configuration():
+    """pos/gunicorn_config.py drops the Server banner and answers malformed requests in
+    JSON (tests/test_headers.py): the Procfile, the image and the compose file load it."""
+    for path in ("Procfile", "docker/Dockerfile", "docker/compose.yml", "scripts/bench.sh",
+                 "benchmarks/faults.py"):
+        text = (REPO / path).read_text()
+        assert "python:pos.gunicorn_config" in text, path

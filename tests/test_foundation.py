@@ -86,7 +86,7 @@ def test_token_auth_returns_a_token_and_refuses_bad_password(alpha):
     client = api_client(alpha)
     ok = client.post("/api/auth/token/", {"username": "cashier", "password": PASSWORD},
                      format="json")
-    assert ok.status_code == 200 and len(ok.json()["token"]) == 40
+    assert ok.status_code == 200 and len(ok.json()["token"]) == 64
     bad = client.post("/api/auth/token/", {"username": "cashier", "password": "nope"},
                       format="json")
     assert bad.status_code == 400
@@ -182,7 +182,19 @@ def test_unknown_host_is_a_json_404(tenants, db):
 
     response = APIClient(HTTP_HOST="nobody.localhost").get("/api/settings/")
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "unknown_host"
+
+
+def test_a_host_outside_allowed_hosts_is_a_json_404_too(tenants, db):
+    """django-tenants answered an empty text/html 404 here (DisallowedHost)."""
+    from rest_framework.test import APIClient
+
+    for host in ("evil.example.com", "bad host"):
+        response = APIClient(HTTP_HOST=host).get("/api/settings/")
+        assert response.status_code == 404
+        assert response.json() == {"detail": "No venue is served at this host name.",
+                                   "code": "unknown_host"}
 
 
 def test_openapi_schema_and_swagger_ui_are_served(alpha):

@@ -14,14 +14,14 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
-from rest_framework.authtoken.models import Token
+from knox.models import get_token_model
 
 from tenants.models import Domain
 from tenants.roles import Role
 from tests.conftest import api_client, token_for
 
 REPO_DIR = Path(__file__).resolve().parent.parent
-IDENTITY_TABLES = ("tenants_domain", "authtoken_token", "auth_group")
+IDENTITY_TABLES = ("tenants_domain", "staff_devicetoken", "auth_group")
 
 
 def identity_queries(client, path: str = "/api/settings/") -> tuple[int, list[str]]:
@@ -36,14 +36,79 @@ def test_a_repeat_request_makes_no_domain_token_or_role_query(alpha):
     status, first = identity_queries(client)
     assert status == 200 and len(first) == 3  # domain, token + user, the user's groups
     status, again = identity_queries(client)
-    assert status == 200 and again == []
+    assert status == 200 and again == [], again
+
+
+def test_a_warm_trivial_get_with_a_knox_token_runs_no_sql_at_all(alpha):
+    """The trivial authenticated GET of benchmarks/request_costs.py: once the worker
+    remembers the host, the token (by digest) and the settings, 0 statements."""
+    client = api_client(alpha, "cashier")
+    assert client.get("/api/settings/").status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/api/settings/").status_code == 200
+    assert [q["sql"] for q in ctx.captured_queries] == []
+
+
+def test_a_log_in_elsewhere_does_not_make_the_worker_forget(alpha):
+    """A new token is in no worker's memory: issuing one (every log-in) keeps what the
+    workers remember; revoking one (a terminal logging in again) does not."""
+    client = api_client(alpha, "cashier")
+    assert client.get("/api/settings/").status_code == 200
+    token_for(alpha, "operator", terminal="Caja 9")
+    assert identity_queries(client)[1] == []
+
+
+def test_a_worker_remembers_tokens_by_digest_never_the_token(alpha):
+    from knox.crypto import hash_token
+
+    from tenants import identity
+
+    token = token_for(alpha, "cashier")
+    assert api_client(alpha).get("/api/settings/",
+                                 HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    keys = [key for key in identity._entries if key[0] == "token"]
+    assert keys == [("token", alpha.schema, hash_token(token))]
+    assert token not in repr(identity._entries)
+
+
+def test_a_remembered_token_past_its_expiry_is_refused(alpha, settings):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_TTL": timedelta(hours=1)}
+    client = api_client(alpha, "cashier")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert client.get("/api/settings/").status_code == 200
+    with time_machine.travel(start + timedelta(minutes=59), tick=False):
+        assert client.get("/api/settings/").status_code == 200  # remembered, still valid
+    with time_machine.travel(start + timedelta(minutes=61), tick=False):
+        assert client.get("/api/settings/").status_code == 401
+
+
+def test_a_password_change_revokes_tokens_and_sessions_on_the_next_request(alpha):
+    token_client = api_client(alpha, "cashier")
+    session_client = api_client(alpha)
+    with schema_context(alpha.schema):
+        user = get_user_model().objects.get(username="cashier")
+        session_client.force_login(user)
+    assert token_client.get("/api/settings/").status_code == 200
+    assert session_client.get("/api/settings/").status_code == 200
+    with schema_context(alpha.schema):
+        user.set_password("a-brand-new-password")
+        user.save()
+    assert token_client.get("/api/settings/").status_code == 401
+    assert session_client.get("/api/settings/").status_code == 401  # logged out
+    assert api_client(alpha, "cashier").get("/api/settings/").status_code == 200
 
 
 def test_a_revoked_token_is_refused_on_the_next_request(alpha):
     client = api_client(alpha, "cashier")
     assert client.get("/api/settings/").status_code == 200
     with schema_context(alpha.schema):
-        Token.objects.filter(user__username="cashier").delete()
+        get_token_model().objects.filter(user__username="cashier").delete()
     response = client.get("/api/settings/")
     assert response.status_code == 401
     assert response.json()["detail"] == "Invalid token."
@@ -59,7 +124,7 @@ def test_a_deactivated_user_is_refused_on_the_next_request(alpha):
     assert client.get("/api/settings/").status_code == 401
 
 
-def test_a_role_granted_or_taken_away_applies_on_the_next_request(alpha):
+def test_a_role_granted_or_taken_away_revokes_the_users_tokens_on_the_next_request(alpha):
     client = api_client(alpha, "cashier")
     change = {"reservation_hold_minutes": 12}
     assert client.patch("/api/settings/", change, format="json").status_code == 403
@@ -67,10 +132,26 @@ def test_a_role_granted_or_taken_away_applies_on_the_next_request(alpha):
         user = get_user_model().objects.get(username="cashier")
         admins = Group.objects.get(name=Role.VENUE_ADMIN.value)
         user.groups.add(admins)
-    assert client.patch("/api/settings/", change, format="json").status_code == 200
+    assert client.patch("/api/settings/", change, format="json").status_code == 401
+    promoted = api_client(alpha, "cashier")  # logs in again: the new role applies
+    assert promoted.patch("/api/settings/", change, format="json").status_code == 200
     with schema_context(alpha.schema):
-        user.groups.remove(admins)
+        admins.user_set.remove(user)  # from the group's side of the relation too
+    assert promoted.patch("/api/settings/", change, format="json").status_code == 401
+    assert api_client(alpha, "cashier").patch("/api/settings/", change,
+                                              format="json").status_code == 403
+
+
+def test_a_role_change_applies_to_a_session_on_the_next_request(alpha):
+    client = api_client(alpha)
+    with schema_context(alpha.schema):
+        user = get_user_model().objects.get(username="cashier")
+        client.force_login(user)
+    change = {"reservation_hold_minutes": 12}
     assert client.patch("/api/settings/", change, format="json").status_code == 403
+    with schema_context(alpha.schema):
+        user.groups.add(Group.objects.get(name=Role.VENUE_ADMIN.value))
+    assert client.patch("/api/settings/", change, format="json").status_code == 200
 
 
 def test_a_token_remembered_on_its_tenant_is_still_refused_on_another(alpha, beta):

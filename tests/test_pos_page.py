@@ -137,11 +137,27 @@ def event(committed) -> EventSetup:
 @pytest.fixture
 def terminals(browser, committed) -> Iterator[list]:
     """Browser contexts opened by the test, closed after it (before the database is
-    blocked again, so no poll is left hanging)."""
+    blocked again, so no poll is left hanging). Every page they showed must have kept to
+    the Content-Security-Policy: a violation the console reports fails the test."""
     opened: list = []
     yield opened
+    violations = [text for context in opened for text in getattr(context, "csp_violations", [])]
     for context in opened:
         context.close()
+    assert not violations, "\n".join(v[:400] for v in violations)
+
+
+def watch_csp(context) -> None:
+    """Collect what Chromium reports as refused by the Content-Security-Policy."""
+    context.csp_violations = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in \
+                message.text:
+            context.csp_violations.append(f"{message.page.url if message.page else ''}: "
+                                          f"{message.text}")
+
+    context.on("console", on_console)
 
 
 def open_pos(browser: Browser, terminals: list, base: str, username: str, event: EventSetup,
@@ -150,6 +166,7 @@ def open_pos(browser: Browser, terminals: list, base: str, username: str, event:
     context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800},
                                   locale="en-US")
     terminals.append(context)
+    watch_csp(context)
     page = context.new_page()
     page.goto(f"{base}/pos/?event={event.event.pk}")
     expect(page).to_have_url(re.compile(r"/pos/login/\?next="))
@@ -165,10 +182,10 @@ def seat(page: Page, label: str):
     return page.locator(f'button.seat[data-label="{label}"]')
 
 
-def shot(page: Page, name: str) -> Path:
+def shot(page: Page, name: str, *, full_page: bool = True) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -487,3 +504,36 @@ def test_spanish_catalogue_is_compiled():
         catalog = gettext.GNUTranslations(mo)
     stale = [msgid for msgid, msgstr in entries.items() if catalog.gettext(msgid) != msgstr]
     assert not stale, f"run compilemessages: {stale[:5]}"
+
+
+# --- The Content-Security-Policy (django-csp) ------------------------------------------
+
+
+def test_api_docs_and_admin_work_under_the_content_security_policy(
+    browser, live_url, terminals, committed
+):
+    """Swagger UI and ReDoc come from our own static files (drf-spectacular-sidecar) and
+    start without inline script; the admin's log-in page too. The `terminals` fixture fails
+    the test on any CSP violation the console reports."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    terminals.append(context)
+    watch_csp(context)
+    page = context.new_page()
+    elsewhere: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(
+        (live_url, "data:", "blob:")) else elsewhere.append(request.url))
+
+    response = page.goto(f"{live_url}/api/docs/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Venue POS API",
+                                                                     timeout=15_000)
+    expect(page.locator(".swagger-ui .opblock-tag").first).to_be_visible()
+    shot(page, "api-docs-swagger.png", full_page=False)
+
+    page.goto(f"{live_url}/api/redoc/")
+    expect(page.locator("h1").first).to_contain_text("Venue POS API", timeout=15_000)
+    shot(page, "api-docs-redoc.png", full_page=False)
+
+    page.goto(f"{live_url}/admin/login/")
+    expect(page.locator("#id_username")).to_be_visible()
+    assert elsewhere == []  # no CDN: everything from our own origin

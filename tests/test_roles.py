@@ -23,7 +23,7 @@ from tests.conftest import api_client
 from tests.endpoints import tenant_endpoints
 
 AUDIENCES = {ANONYMOUS: None, "venue_admin": "admin", "cashier": "cashier",
-             "operator": "operator"}
+             "operator": "operator", "door": "door"}
 
 ENDPOINTS = tenant_endpoints()
 

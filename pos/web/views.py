@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET
 
 from fiscal.selectors import tickets_visible_to
 from pos.web.messages import page_messages, payment_methods
+from tenants.login_throttle import retry_after_seconds
 from tenants.permissions import may_call, role_matrix_page
-from tenants.throttles import login_throttled
 
 LOGIN_URL = reverse_lazy("pos-login")
 
@@ -54,19 +54,20 @@ class PosLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     next_page = reverse_lazy("pos-page")
 
-    def post(self, request, *args, **kwargs):
-        # The same per-address and per-username limits as the API's token log-in.
-        wait = login_throttled(request, self)
-        if wait is not None:
+    def form_invalid(self, form):
+        # The log-in throttle (django-axes, shared with the API and the admin) refused the
+        # attempt before any password was checked: say how long to wait.
+        if getattr(self.request, "axes_locked_out", False):
+            seconds = retry_after_seconds()
             message = _("Too many log-in attempts. Try again in {seconds} s.")
             context = self.get_context_data(
-                form=self.get_form_class()(request=request),  # unbound: no password check
-                throttled=message.format(seconds=int(wait) + 1),
+                form=self.get_form_class()(request=self.request),  # unbound: no errors shown
+                throttled=message.format(seconds=seconds),
             )
             response = self.render_to_response(context, status=429)
-            response["Retry-After"] = str(int(wait) + 1)
+            response["Retry-After"] = str(seconds)
             return response
-        return super().post(request, *args, **kwargs)
+        return super().form_invalid(form)
 
 
 class PosLogoutView(auth_views.LogoutView):
