@@ -117,6 +117,17 @@ def _payment_row(rows: dict[tuple[str, str], dict[str, object]], method: str,
         "amount_ves": ZERO, "change_given_ves": ZERO})
 
 
+def _payment_rows(rows: dict[tuple[str, str], dict[str, object]]) -> list[dict[str, object]]:
+    return [{**row, "amount": _money(row["amount"]), "amount_ves": _money(row["amount_ves"]),
+             "change_given_ves": _money(row["change_given_ves"])}
+            for _, row in sorted(rows.items())]
+
+
+def _till_of(doc: FiscalDocument) -> tuple[str, str]:
+    """Who took the money and at which terminal (the document's series)."""
+    return doc.issued_by.username if doc.issued_by_id else "", doc.series.terminal
+
+
 def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, object]:
     """The figures of X and Z reports, summed from the documents themselves: net sales
     (invoices and debit notes minus credit notes) by rate, IVA, IGTF; each kind's own
@@ -129,6 +140,7 @@ def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, o
     taxes: dict[tuple[str, str], list[Decimal]] = {}
     series: dict[str, dict[str, object]] = {}
     payments: dict[tuple[str, str], dict[str, object]] = {}
+    tills: dict[tuple[str, str], dict[tuple[str, str], dict[str, object]]] = {}
     receipts = {"count": 0, "amount_ves": ZERO}
     for doc in sorted(documents, key=lambda d: (d.series_code, d.number)):
         numbers = series.setdefault(doc.series_code, {"kind": doc.kind, "count": 0,
@@ -142,18 +154,20 @@ def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, o
             for p in doc.snapshot.get("payments", []):
                 if not p.get("received_now"):
                     continue
-                row = _payment_row(payments, p["method"], p["currency"])
-                row["count"] += 1
-                row["amount"] += Decimal(p["amount"])
-                row["amount_ves"] += Decimal(p["amount_ves"])
-                # Change goes back out of the Bs cash drawer: the rows count what the
-                # venue kept, so each drawer reconciles.
-                change = Decimal(p.get("change_ves", "0"))
-                if change:
-                    drawer = _payment_row(payments, "cash", LEGAL_CURRENCY)
-                    drawer["amount"] -= change
-                    drawer["amount_ves"] -= change
-                    drawer["change_given_ves"] += change
+                till = tills.setdefault(_till_of(doc), {})
+                for rows in (payments, till):
+                    row = _payment_row(rows, p["method"], p["currency"])
+                    row["count"] += 1
+                    row["amount"] += Decimal(p["amount"])
+                    row["amount_ves"] += Decimal(p["amount_ves"])
+                    # Change goes back out of the Bs cash drawer: the rows count what the
+                    # venue kept, so each drawer reconciles.
+                    change = Decimal(p.get("change_ves", "0"))
+                    if change:
+                        drawer = _payment_row(rows, "cash", LEGAL_CURRENCY)
+                        drawer["amount"] -= change
+                        drawer["amount_ves"] -= change
+                        drawer["change_given_ves"] += change
         sign = SIGN.get(doc.kind)
         if sign is None:
             continue
@@ -177,10 +191,10 @@ def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, o
         "by_kind": {kind: {k: (v if k == "count" else _money(v)) for k, v in values.items()}
                     for kind, values in sorted(by_kind.items())},
         "series": [{"series": code, **values} for code, values in sorted(series.items())],
-        "payments": [{**row, "amount": _money(row["amount"]),
-                      "amount_ves": _money(row["amount_ves"]),
-                      "change_given_ves": _money(row["change_given_ves"])}
-                     for _, row in sorted(payments.items())],
+        "payments": _payment_rows(payments),
+        # The same, per cashier and terminal: each till's drawer on its own.
+        "by_till": [{"cashier": cashier, "terminal": terminal, "payments": _payment_rows(rows)}
+                    for (cashier, terminal), rows in sorted(tills.items())],
         "receipts": {"count": receipts["count"], "amount_ves": _money(receipts["amount_ves"])},
     }
 
@@ -188,7 +202,8 @@ def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, o
 def x_report(*, day: date | None = None) -> dict[str, object]:
     """Totals so far for a fiscal day (default today). Changes nothing."""
     day = day or fiscal_day()
-    documents = list(FiscalDocument.objects.filter(fiscal_day=day).order_by("id"))
+    documents = list(FiscalDocument.objects.filter(fiscal_day=day)
+                     .select_related("issued_by", "series").order_by("id"))
     return {
         **day_totals(documents, day=day),
         "not_in_z": sum(1 for d in documents if d.z_report_id is None),

@@ -512,7 +512,8 @@ def close_fiscal_day(
         # their own (only a Z report sets `z_report`; new ones belong to the next Z).
         lock_profile()
         documents = list(
-            FiscalDocument.objects.filter(fiscal_day=day, z_report__isnull=True).order_by("id")
+            FiscalDocument.objects.filter(fiscal_day=day, z_report__isnull=True)
+            .select_related("issued_by", "series").order_by("id")
         )
         if not documents and ZReport.objects.filter(fiscal_day=day).exists():
             raise NothingNewToClose(

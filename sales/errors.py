@@ -103,3 +103,9 @@ class SeatClaimed(CatalogueLocked):
 
 class InvalidSeatChange(DomainError):
     code = "invalid_seat"
+
+
+class InvalidSeatMap(DomainError):
+    """A seat-map request that cannot be done as asked (rows, numbers, a GA zone)."""
+
+    code = "invalid_seat_map"

@@ -229,7 +229,9 @@ TRANSACTION: Any = {'id': 1,
                 'amount_due_foreign': '53.77'}]}
 
 PAYMENTS_REQUEST: Any = {
-    'payments': [{'method': 'debit_card', 'currency': 'USD', 'amount': '10.00'}]}
+    'payments': [{'method': 'transfer', 'currency': 'USD', 'amount': '10.00',
+                  'reference': '0134-778899'}],
+    'reserve': True}
 
 PAYMENT_RESULT: Any = {'transaction': {'id': 3,
                  'event': 1,
@@ -269,9 +271,11 @@ PAYMENT_RESULT: Any = {'transaction': {'id': 3,
                                'received_by': 2,
                                'created_at': '2026-11-30T21:41:38-04:00'},
                               {'id': 3,
-                               'method': 'debit_card',
+                               'method': 'transfer',
                                'currency': 'USD',
                                'amount': '10.00',
+                               'reference': '0134-778899',
+                               'change_ves': '0.00',
                                'exchange_rate': '100.000000',
                                'received_by': 2,
                                'created_at': '2026-11-30T21:41:39-04:00'}],
@@ -365,3 +369,12 @@ PAYMENT_RESULT: Any = {'transaction': {'id': 3,
 SEAT_RESERVE_REQUEST: Any = {'seat_ids': [37]}
 
 SEAT_RESERVE: Any = {'success': True, 'hold': 4, 'expires_at': '2026-12-01T01:51:39+00:00'}
+
+
+# The answer to POST /api/transactions/{id}/cancel/: the sale as checkout answers it.
+RESERVATION_CANCELLED: Any = {
+    **PAYMENT_RESULT,
+    "transaction": {**PAYMENT_RESULT["transaction"], "status": "cancelled",
+                    "paid": None, "amounts_due": None},
+    "breakdown": None, "amounts_due": None,
+}

@@ -90,6 +90,7 @@ BODIES = {
     "event-zones": {"name": "Palco", "price": "1.00"},
     "zone-seats": {"rows": "Z", "seats_per_row": 1},
     "fiscal-document-credit-note": {"reason": "refund"},
+    "transaction-cancel": {"reason": "gave up"},
     "fiscal-document-debit-note": {"reason": "fee", "lines": [
         {"description": "fee", "quantity": 1, "unit_price": "1.00"}]},
 }

@@ -253,3 +253,18 @@ def test_a_venue_admin_cancels_a_reservation_seats_freed_payments_handed_back(
     again = admin.post(f"/api/transactions/{hold_id}/cancel/", {"reason": "x"},
                        format="json")
     assert again.status_code == 409
+
+
+def test_the_x_report_shows_each_till_on_its_own(cashier, cashier2, setup, alpha):
+    """By cashier and terminal (the document's series: a terminal without a series of its
+    own shares the venue's default one, shown as "")."""
+    for client, label in ((cashier, "B1"), (cashier2, "B2")):
+        hold_id = hold(client, setup, label)
+        client.post(f"/api/holds/{hold_id}/checkout/", {"payments": [cash("USD", "20.00")]},
+                    format="json")
+    report = api_client(alpha, "admin").get("/api/fiscal/x-report/").json()
+    tills = {(t["cashier"], t["terminal"]): t["payments"] for t in report["by_till"]}
+    assert {("cashier", ""), ("cashier2", "")} <= set(tills)
+    mine = {(r["method"], r["currency"]): r for r in tills[("cashier", "")]}
+    assert mine[("cash", "USD")]["amount"] == "20.00"
+    assert mine[("cash", "VES")]["change_given_ves"] == "766.00"

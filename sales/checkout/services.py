@@ -33,7 +33,7 @@ from fiscal.services import (
 )
 from fiscal.taxes import LEGAL_CURRENCY, Line, PaymentInput, TaxCategory, to_cents
 from pos.concurrency import retry_on_conflict
-from reservations.errors import HoldExpired, HoldNotFound, InvalidHoldRequest
+from reservations.errors import HoldExpired, HoldNotFound
 from reservations.lock_objects import lock_items, lock_transaction
 from reservations.models import ReservedTicket, StatusChange
 from reservations.services import (
@@ -100,7 +100,7 @@ def validate_payments(payments: Sequence[PaymentInput]) -> None:
     """Each method in a currency it takes, with its bank reference where it has one
     (sales.models.PAYMENT_CURRENCIES, REFERENCE_REQUIRED)."""
     if not payments:
-        raise InvalidHoldRequest("Give at least one payment.")
+        raise PaymentNotAllowed("Give at least one payment.")
     for payment in payments:
         label = PaymentMethod(payment.method).label
         allowed = PAYMENT_CURRENCIES[payment.method]

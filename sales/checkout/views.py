@@ -252,7 +252,9 @@ class ReservationCancelView(APIView):
                            "payments handed back (refund records), audit",
                    tags=["transactions"],
                    examples=[request_example("The customer gave up",
-                                             {"reason": "El cliente desistió"})])
+                                             {"reason": "El cliente desistió"}),
+                             response_example("Cancelled: seats freed, payments handed back",
+                                              sales_examples.RESERVATION_CANCELLED)])
     def post(self, request: Request, pk: int) -> Response:
         serializer = CancelReservationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
