@@ -46,3 +46,10 @@ class NothingToCredit(Conflict):
 class NothingNewToClose(Conflict):
     code = "z_nothing_new"
 
+
+
+class DocumentAmountTooLarge(DomainError):
+    """A figure of the document would not fit its column (a client asked for absurd
+    amounts): refused before anything is written, instead of a database overflow."""
+
+    code = "document_amount_too_large"

@@ -21,6 +21,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from fiscal.errors import (
+    DocumentAmountTooLarge,
     DocumentNotFound,
     InvalidNote,
     InvalidPayment,
@@ -86,7 +87,8 @@ def quote_sale(
 ) -> tuple[TaxBreakdown, dict[str, object]]:
     """Taxes, IGTF and amount due for these lines and payments, at the BCV rate of the
     fiscal day of `at`. Returns the breakdown and what it was computed with (the rate, and
-    the fiscal profile, which the document issued from it must record)."""
+    the fiscal profile, which the document issued from it must record). Figures too
+    large for a document: 400 `document_amount_too_large`."""
     profile = fiscal_profile()
     foreign = {sale_currency} | {p.currency for p in payments}
     foreign.discard(LEGAL_CURRENCY)
@@ -105,7 +107,53 @@ def quote_sale(
         )
     except TaxCalculationError as exc:
         raise InvalidPayment(str(exc)) from exc
+    except ArithmeticError as exc:  # beyond Decimal's 28 digits: far beyond any column
+        raise _too_large("amount_due_ves") from exc
+    _check_document_amounts(breakdown, currency=currency, rate=rate)
     return breakdown, {"currency": currency, "rate": rate, "profile": profile}
+
+
+def _document_amounts(b: TaxBreakdown, *, currency: str, rate: Decimal,
+                      paid_ves: Decimal | None = None) -> dict[str, Decimal]:
+    """The amount columns of the document issued from `b`, Bs first."""
+    return {
+        "base_total_ves": b.base_total_ves, "exempt_ves": b.exempt_ves,
+        "iva_total_ves": b.iva_total_ves, "municipal_ves": b.municipal_ves,
+        "total_ves": b.total_ves, "igtf_ves": b.igtf_ves, "amount_due_ves": b.amount_due_ves,
+        "paid_ves": b.paid_ves if paid_ves is None else paid_ves,
+        "total_foreign": in_currency(b.total_ves, currency=currency, rate=rate),
+        "amount_due_foreign": in_currency(b.amount_due_ves, currency=currency, rate=rate),
+    }
+
+
+def _too_large(name: str) -> DocumentAmountTooLarge:
+    field = FiscalDocument._meta.get_field(name)
+    whole = field.max_digits - field.decimal_places
+    return DocumentAmountTooLarge(
+        f"The amounts are too large: a fiscal document holds at most {whole} digits before "
+        f"the decimal point ({name}). Check the prices, quantities and payments.",
+        field=name,
+    )
+
+
+def _check_document_amounts(b: TaxBreakdown, *, currency: str, rate: Decimal,
+                            paid_ves: Decimal | None = None) -> dict[str, Decimal]:
+    """The document's amount columns, or DocumentAmountTooLarge naming the first that
+    would overflow its column (PostgreSQL's `numeric field overflow`, a 500, otherwise)."""
+    try:
+        amounts = _document_amounts(b, currency=currency, rate=rate, paid_ves=paid_ves)
+    except ArithmeticError as exc:  # a foreign figure beyond Decimal's 28 digits
+        raise _too_large("total_ves" if not _fits("total_ves", b.total_ves)
+                         else "total_foreign") from exc
+    for name, value in amounts.items():
+        if not _fits(name, value):
+            raise _too_large(name)
+    return amounts
+
+
+def _fits(name: str, value: Decimal) -> bool:
+    field = FiscalDocument._meta.get_field(name)
+    return abs(value) < Decimal(10) ** (field.max_digits - field.decimal_places)
 
 
 # --- Settings -------------------------------------------------------------------------
@@ -204,8 +252,11 @@ def _issue(
     """Number and save one document. Must run inside the caller's transaction. `profile`:
     the one the caller already read (the document and its rates snapshot then agree)."""
     profile = profile or fiscal_profile()
-    series, number, control = _take_number(kind, terminal)
     b = figures.breakdown
+    # Checked before the number is taken (quote_sale checked the figures of a sale).
+    amounts = _check_document_amounts(b, currency=figures.foreign_currency, rate=figures.rate,
+                                      paid_ves=paid_ves)
+    series, number, control = _take_number(kind, terminal)
     snapshot = {
         "issuer": {"name": profile.legal_name, "rif": profile.rif,
                    "address": profile.fiscal_address},
@@ -222,15 +273,8 @@ def _issue(
         issuer_rif=profile.rif, issuer_address=profile.fiscal_address,
         buyer_name=buyer_name or FINAL_CONSUMER, buyer_tax_id=buyer_tax_id,
         sale_currency=b.sale_currency, foreign_currency=figures.foreign_currency,
-        exchange_rate=figures.rate, base_total_ves=b.base_total_ves, exempt_ves=b.exempt_ves,
-        iva_total_ves=b.iva_total_ves, municipal_ves=b.municipal_ves, total_ves=b.total_ves,
-        igtf_ves=b.igtf_ves, amount_due_ves=b.amount_due_ves,
-        paid_ves=b.paid_ves if paid_ves is None else paid_ves,
-        total_foreign=in_currency(b.total_ves, currency=figures.foreign_currency,
-                                  rate=figures.rate),
-        amount_due_foreign=in_currency(b.amount_due_ves, currency=figures.foreign_currency,
-                                       rate=figures.rate),
-        snapshot=snapshot, issued_by=issued_by,
+        exchange_rate=figures.rate,
+        snapshot=snapshot, issued_by=issued_by, **amounts,
     )
     logger.info("fiscal.document_issued", kind=kind, number=document.display_number,
                 control=control, transaction=tx.pk if tx else None)

@@ -75,7 +75,9 @@ class PaymentInputSerializer(serializers.Serializer):
 class CustomerSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     tax_id = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    # As Transaction.customer_email (an EmailField's 254): longer failed in the database.
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True,
+                                   default="")
 
 
 class CheckoutSerializer(serializers.Serializer):

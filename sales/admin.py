@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from pos.forms import StrictDecimalAdmin
 from reservations.models import StatusChange
 from sales.models import Event, Payment, Seat, Ticket, Transaction, Venue, Zone
 
@@ -10,7 +11,7 @@ class VenueAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class ZoneInline(admin.TabularInline):
+class ZoneInline(StrictDecimalAdmin, admin.TabularInline):
     model = Zone
     extra = 0
 
@@ -24,7 +25,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):
+class ZoneAdmin(StrictDecimalAdmin, admin.ModelAdmin):
     list_display = ["name", "event", "kind", "capacity", "price", "tax_category"]
     list_filter = ["kind", "event"]
 
@@ -92,7 +93,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(StrictDecimalAdmin, admin.ModelAdmin):
     list_display = ["code", "event", "zone", "seat", "price", "issued_at"]
     search_fields = ["code"]
     list_select_related = ["event", "zone", "seat"]

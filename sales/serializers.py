@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from fiscal.serializers import DocumentSummarySerializer
+from pos.fields import StrictModelSerializer
 from reservations.models import StatusChange
 from reservations.serializers import HoldItemSerializer
 from sales.models import Event, Payment, Seat, Ticket, Transaction, Venue, Zone
@@ -17,19 +18,19 @@ if TYPE_CHECKING:
     from sales.services import CheckoutResult
 
 
-class VenueSerializer(serializers.ModelSerializer):
+class VenueSerializer(StrictModelSerializer):
     class Meta:
         model = Venue
         fields = ["id", "name", "address", "city", "created_at"]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(StrictModelSerializer):
     class Meta:
         model = Event
         fields = ["id", "venue", "name", "starts_at", "currency", "status", "created_at"]
 
 
-class ZoneSerializer(serializers.ModelSerializer):
+class ZoneSerializer(StrictModelSerializer):
     class Meta:
         model = Zone
         fields = ["id", "event", "name", "kind", "capacity", "price", "tax_category"]
