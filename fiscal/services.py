@@ -8,7 +8,7 @@ the number was taken, a crash — gives the number back: no gap, no duplicate.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -23,6 +24,8 @@ from django.utils import timezone
 from fiscal.errors import (
     DocumentAmountTooLarge,
     DocumentNotFound,
+    ExchangeRateMissing,
+    FiscalProfileIncomplete,
     InvalidNote,
     InvalidPayment,
     NotAnInvoice,
@@ -32,6 +35,7 @@ from fiscal.errors import (
 from fiscal.lock_objects import lock_invoice, lock_profile, lock_series
 from fiscal.models import (
     DocumentKind,
+    ExchangeRate,
     FiscalDocument,
     FiscalProfile,
     FiscalSeries,
@@ -45,6 +49,8 @@ from fiscal.selectors import (
     exchange_rate,
     fiscal_day,
     fiscal_profile,
+    has_rate_on_file,
+    missing_issuer_fields,
 )
 from fiscal.taxes import (
     CreditRequest,
@@ -60,12 +66,13 @@ from fiscal.taxes import (
     in_currency,
     to_cents,
 )
-from fiscal.validators import normalize_buyer_id
-from sales.models import Ticket, Transaction
+from fiscal.validators import normalize_buyer_id, normalize_rif
+from sales.models import Currency, Ticket, Transaction
 
 logger = structlog.get_logger(__name__)
 
 FINAL_CONSUMER = "Consumidor final"
+FOREIGN_CURRENCIES = tuple(c for c in Currency.values if c != LEGAL_CURRENCY)
 
 
 def tax_rates(profile: FiscalProfile) -> TaxRates:
@@ -87,9 +94,15 @@ def quote_sale(
 ) -> tuple[TaxBreakdown, dict[str, object]]:
     """Taxes, IGTF and amount due for these lines and payments, at the BCV rate of the
     fiscal day of `at`. Returns the breakdown and what it was computed with (the rate, and
-    the fiscal profile, which the document issued from it must record). Figures too
-    large for a document: 400 `document_amount_too_large`."""
+    the fiscal profile, which the document issued from it must record).
+
+    Every sale ends in an invoice, so nothing is quoted (and no checkout, which quotes
+    before it records anything, goes on) until the venue has an issuer identity and a
+    rate of the currency on file: 409 `fiscal_profile_incomplete`. A venue with rates
+    but none recent enough for the day: 409 `exchange_rate_missing`. Figures too large
+    for a document: 400 `document_amount_too_large`."""
     profile = fiscal_profile()
+    missing = missing_issuer_fields(profile)
     foreign = {sale_currency} | {p.currency for p in payments}
     foreign.discard(LEGAL_CURRENCY)
     if len(foreign) > 1:
@@ -99,7 +112,16 @@ def quote_sale(
         )
     currency = next(iter(foreign), LEGAL_CURRENCY)
     day = fiscal_day(at)
-    rate = exchange_rate(currency=currency, on_day=day, max_age_days=profile.max_rate_age_days)
+    try:
+        rate = exchange_rate(currency=currency, on_day=day,
+                             max_age_days=profile.max_rate_age_days)
+    except ExchangeRateMissing:
+        # Only on this failure path: one more query, to tell set-up from the day's rate.
+        if not missing and has_rate_on_file(currency=currency, on_day=day):
+            raise
+        raise FiscalProfileIncomplete([*missing, "exchange_rate"], currency=currency) from None
+    if missing:
+        raise FiscalProfileIncomplete(missing, currency=currency)
     try:
         breakdown = calculate(
             lines=lines, payments=payments, sale_currency=sale_currency, rate=rate,
@@ -172,6 +194,40 @@ def update_fiscal_profile(*, changes: dict[str, Any]) -> FiscalProfile:
                                 if f.name not in changes])
     profile.save()
     logger.info("fiscal.profile_updated", fields=sorted(changes))
+    return profile
+
+
+@transaction.atomic
+def set_up_issuer(
+    *,
+    legal_name: str = "",
+    rif: str = "",
+    fiscal_address: str = "",
+    rates: Mapping[str, Decimal] | None = None,
+    valid_on: date | None = None,
+) -> FiscalProfile:
+    """Enter the venue's issuer identity (the fields given; empty ones are left as they
+    are) and BCV rates valid on `valid_on` (default today's fiscal day): what a new tenant
+    needs before its first invoice (fiscal.selectors.missing_for_invoicing). Raises
+    Django's ValidationError for a malformed RIF, a field too long, an unknown currency or
+    a rate out of range."""
+    changes = {name: value.strip() for name, value in (
+        ("legal_name", legal_name), ("rif", rif), ("fiscal_address", fiscal_address))
+        if value.strip()}
+    if "rif" in changes:
+        changes["rif"] = normalize_rif(changes["rif"])
+    profile = update_fiscal_profile(changes=changes) if changes else fiscal_profile()
+    valid_on = valid_on or fiscal_day()
+    for currency, rate in (rates or {}).items():
+        if currency not in FOREIGN_CURRENCIES:
+            raise ValidationError(f"Unknown foreign currency {currency!r}: use one of "
+                                  f"{', '.join(FOREIGN_CURRENCIES)}.")
+        entry = ExchangeRate.objects.filter(currency=currency, valid_on=valid_on).first()
+        entry = entry or ExchangeRate(currency=currency, valid_on=valid_on)
+        entry.rate = rate
+        entry.full_clean()
+        entry.save()
+    logger.info("fiscal.issuer_set_up", fields=sorted(changes), rates=sorted(rates or {}))
     return profile
 
 
