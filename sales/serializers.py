@@ -79,6 +79,24 @@ class SeatRowsSerializer(serializers.Serializer):
     first_number = serializers.IntegerField(min_value=1, max_value=10000, default=1)
 
 
+class TransactionFilterSerializer(serializers.Serializer):
+    """Query parameters of GET /api/transactions/: every one optional, all combined."""
+
+    status = serializers.ChoiceField(choices=Transaction.Status.choices, required=False,
+                                     help_text="e.g. reserved: partly paid sales")
+    customer = serializers.CharField(
+        max_length=200, required=False, allow_blank=True,
+        help_text="Part of the customer's name, in any case")
+    tax_id = serializers.CharField(
+        max_length=20, required=False, allow_blank=True,
+        help_text="The customer's RIF or cédula; case, spaces, dots and hyphens are "
+                  "ignored (v12.345.678 finds V-12345678)")
+    deadline_before = serializers.DateTimeField(
+        required=False, help_text="Payment deadline at or before this time (ISO 8601)")
+    deadline_after = serializers.DateTimeField(
+        required=False, help_text="Payment deadline at or after this time (ISO 8601)")
+
+
 class PaymentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Payment
