@@ -64,9 +64,15 @@ def ensure_cashiers(count: int, prefix: str = "c") -> dict[str, str]:
 
 
 def ensure_rate() -> None:
+    """What a checkout needs of the fiscal app: USD rates around today and an issuer
+    identity (without it, 409 fiscal_profile_incomplete)."""
     from fiscal.models import ExchangeRate
-    from fiscal.selectors import fiscal_day
+    from fiscal.selectors import fiscal_day, fiscal_profile, missing_issuer_fields
+    from fiscal.services import set_up_issuer
 
+    if missing_issuer_fields(fiscal_profile()):
+        set_up_issuer(legal_name="Teatro Bench, C.A.", rif="J-12345678-4",
+                      fiscal_address="Caracas")
     day = fiscal_day()
     for valid_on in (day - timedelta(days=1), day, day + timedelta(days=1)):
         ExchangeRate.objects.update_or_create(currency="USD", valid_on=valid_on,

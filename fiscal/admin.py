@@ -8,10 +8,11 @@ from fiscal.models import (
     VoidedTicket,
     ZReport,
 )
+from pos.forms import StrictDecimalAdmin
 
 
 @admin.register(FiscalProfile)
-class FiscalProfileAdmin(admin.ModelAdmin):
+class FiscalProfileAdmin(StrictDecimalAdmin, admin.ModelAdmin):
     list_display = ["legal_name", "rif", "iva_general", "igtf", "prices_include_tax"]
 
     def has_delete_permission(self, request, obj=None):
@@ -19,7 +20,7 @@ class FiscalProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
+class ExchangeRateAdmin(StrictDecimalAdmin, admin.ModelAdmin):
     list_display = ["valid_on", "currency", "rate", "source", "created_by"]
     list_filter = ["currency", "source"]
     date_hierarchy = "valid_on"

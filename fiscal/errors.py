@@ -52,3 +52,29 @@ class InvalidFiscalDay(DomainError):
     """A fiscal day that cannot be closed: not begun yet, or before anything was sold."""
 
     code = "invalid_fiscal_day"
+
+
+class FiscalProfileIncomplete(Conflict):
+    """A sale cannot be invoiced: the venue has not entered who issues its documents, or
+    no exchange rate of the sale's currency at all. `missing` names what is missing:
+    legal_name, rif, fiscal_address, exchange_rate."""
+
+    code = "fiscal_profile_incomplete"
+    LABELS = {"legal_name": "legal name", "rif": "RIF", "fiscal_address": "fiscal address"}
+
+    def __init__(self, missing: list[str], *, currency: str = "") -> None:
+        rate = f"a {currency} exchange rate" if currency else "an exchange rate"
+        labels = [self.LABELS.get(name, rate) for name in missing]
+        super().__init__(
+            "Sales cannot be invoiced until the venue's fiscal profile is complete; missing: "
+            f"{', '.join(labels)}. A venue admin enters them in the fiscal settings "
+            "(/api/fiscal/settings/) and the BCV rates (/api/fiscal/exchange-rates/).",
+            missing=list(missing),
+        )
+
+
+class DocumentAmountTooLarge(DomainError):
+    """A figure of the document would not fit its column (a client asked for absurd
+    amounts): refused before anything is written, instead of a database overflow."""
+
+    code = "document_amount_too_large"

@@ -42,6 +42,33 @@ def current_fiscal_profile() -> FiscalProfile:
                                          fiscal_profile))
 
 
+# What a document must name of its issuer (FiscalProfile fields).
+ISSUER_FIELDS = ("legal_name", "rif", "fiscal_address")
+
+
+def missing_issuer_fields(profile: FiscalProfile) -> list[str]:
+    """The issuer fields the venue has not entered yet, in ISSUER_FIELDS order."""
+    return [name for name in ISSUER_FIELDS if not getattr(profile, name).strip()]
+
+
+def has_rate_on_file(*, currency: str, on_day: date) -> bool:
+    """Whether any `currency` rate was ever entered for `on_day` or before (Bs needs none).
+    Unlike `exchange_rate`, an old one counts: this tells a venue never set up from one
+    whose rate of the day is missing."""
+    if currency == LEGAL_CURRENCY:
+        return True
+    return ExchangeRate.objects.filter(currency=currency, valid_on__lte=on_day).exists()
+
+
+def missing_for_invoicing(*, currency: str = "USD", on_day: date | None = None) -> list[str]:
+    """What the venue must still enter before a sale in `currency` can be invoiced:
+    ISSUER_FIELDS it lacks, and "exchange_rate" when no rate of that currency is on file."""
+    missing = missing_issuer_fields(fiscal_profile())
+    if not has_rate_on_file(currency=currency, on_day=on_day or fiscal_day()):
+        missing.append("exchange_rate")
+    return missing
+
+
 def exchange_rate(*, currency: str, on_day: date, max_age_days: int) -> Decimal:
     """Bs per unit of `currency` valid on `on_day`: the latest BCV rate published on or
     before that day, if it is not older than `max_age_days` (weekends and holidays carry

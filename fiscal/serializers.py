@@ -11,10 +11,11 @@ from rest_framework import serializers
 from fiscal.models import ExchangeRate, FiscalDocument, FiscalProfile, FiscalSeries, ZReport
 from fiscal.taxes import TaxCategory
 from fiscal.validators import normalize_rif
+from pos.fields import MoneyField, StrictModelSerializer
 from sales.models import Currency
 
 
-class FiscalProfileSerializer(serializers.ModelSerializer):
+class FiscalProfileSerializer(StrictModelSerializer):
     class Meta:
         model = FiscalProfile
         fields = ["legal_name", "rif", "fiscal_address", "iva_general", "iva_reduced",
@@ -31,7 +32,7 @@ class FiscalProfileSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(exc.messages) from exc
 
 
-class FiscalSeriesSerializer(serializers.ModelSerializer):
+class FiscalSeriesSerializer(StrictModelSerializer):
     class Meta:
         model = FiscalSeries
         fields = ["id", "kind", "terminal", "code", "control_prefix", "next_number",
@@ -53,11 +54,12 @@ class FiscalSeriesSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ExchangeRateSerializer(serializers.ModelSerializer):
+class ExchangeRateSerializer(StrictModelSerializer):
     currency = serializers.ChoiceField(
         choices=[c for c in Currency.values if c != Currency.VES],
         help_text="Foreign currency; the rate is Bs per one unit.")
-    rate = serializers.DecimalField(max_digits=18, decimal_places=6, min_value=Decimal("0.000001"))
+    rate = MoneyField(max_digits=18, decimal_places=6, min_value=Decimal("0.000001"),
+                      help_text="Bs per unit, up to 6 decimals, e.g. \"36.5\"")
     # A related field answers null for a missing user even in a PATCH answer (a CharField
     # with a dotted source and a default is left out of partial answers: found by fuzzing).
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
@@ -119,8 +121,7 @@ class CreditNoteRequestSerializer(serializers.Serializer):
 class DebitLineSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=200)
     quantity = serializers.IntegerField(min_value=1, max_value=100000)
-    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2,
-                                          min_value=Decimal("0"))
+    unit_price = MoneyField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
     tax_category = serializers.ChoiceField(choices=[c.value for c in TaxCategory],
                                            default=TaxCategory.GENERAL.value)
 

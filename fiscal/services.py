@@ -8,7 +8,7 @@ the number was taken, a crash — gives the number back: no gap, no duplicate.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,12 +16,16 @@ from typing import Any
 
 import structlog
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
 from fiscal.errors import (
+    DocumentAmountTooLarge,
     DocumentNotFound,
+    ExchangeRateMissing,
+    FiscalProfileIncomplete,
     InvalidFiscalDay,
     InvalidNote,
     InvalidPayment,
@@ -32,6 +36,7 @@ from fiscal.errors import (
 from fiscal.lock_objects import lock_invoice, lock_profile, lock_series
 from fiscal.models import (
     DocumentKind,
+    ExchangeRate,
     FiscalDocument,
     FiscalProfile,
     FiscalSeries,
@@ -47,6 +52,8 @@ from fiscal.selectors import (
     first_fiscal_day,
     fiscal_day,
     fiscal_profile,
+    has_rate_on_file,
+    missing_issuer_fields,
 )
 from fiscal.taxes import (
     CreditRequest,
@@ -63,12 +70,13 @@ from fiscal.taxes import (
     in_currency,
     to_cents,
 )
-from fiscal.validators import normalize_buyer_id
-from sales.models import Ticket, Transaction
+from fiscal.validators import normalize_buyer_id, normalize_rif
+from sales.models import Currency, Ticket, Transaction
 
 logger = structlog.get_logger(__name__)
 
 FINAL_CONSUMER = "Consumidor final"
+FOREIGN_CURRENCIES = tuple(c for c in Currency.values if c != LEGAL_CURRENCY)
 
 
 def tax_rates(profile: FiscalProfile) -> TaxRates:
@@ -105,8 +113,15 @@ def quote_sale(
     at: datetime,
 ) -> Quote:
     """Taxes, IGTF, amount due and the amounts that settle it, for these lines and
-    payments, at the BCV rate of the fiscal day of `at`."""
+    payments, at the BCV rate of the fiscal day of `at`.
+
+    Every sale ends in an invoice, so nothing is quoted (and no checkout, which quotes
+    before it records anything, goes on) until the venue has an issuer identity and a
+    rate of the currency on file: 409 `fiscal_profile_incomplete`. A venue with rates
+    but none recent enough for the day: 409 `exchange_rate_missing`. Figures too large
+    for a document: 400 `document_amount_too_large`."""
     profile = current_fiscal_profile()
+    missing = missing_issuer_fields(profile)
     foreign = {sale_currency} | {p.currency for p in payments}
     foreign.discard(LEGAL_CURRENCY)
     if len(foreign) > 1:
@@ -116,7 +131,16 @@ def quote_sale(
         )
     currency = next(iter(foreign), LEGAL_CURRENCY)
     day = fiscal_day(at)
-    rate = exchange_rate(currency=currency, on_day=day, max_age_days=profile.max_rate_age_days)
+    try:
+        rate = exchange_rate(currency=currency, on_day=day,
+                             max_age_days=profile.max_rate_age_days)
+    except ExchangeRateMissing:
+        # Only on this failure path: one more query, to tell set-up from the day's rate.
+        if not missing and has_rate_on_file(currency=currency, on_day=day):
+            raise
+        raise FiscalProfileIncomplete([*missing, "exchange_rate"], currency=currency) from None
+    if missing:
+        raise FiscalProfileIncomplete(missing, currency=currency)
     figures = {"lines": lines, "sale_currency": sale_currency, "rate": rate,
                "rates": tax_rates(profile), "prices_include_tax": profile.prices_include_tax}
     try:
@@ -124,8 +148,54 @@ def quote_sale(
         due = amounts_due(payments=payments, **figures)
     except TaxCalculationError as exc:
         raise InvalidPayment(str(exc)) from exc
+    except ArithmeticError as exc:  # beyond Decimal's 28 digits: far beyond any column
+        raise _too_large("amount_due_ves") from exc
+    _check_document_amounts(breakdown, currency=currency, rate=rate)
     return Quote(breakdown=breakdown, amounts_due=due, currency=currency, rate=rate,
                  profile=profile)
+
+
+def _document_amounts(b: TaxBreakdown, *, currency: str, rate: Decimal,
+                      paid_ves: Decimal | None = None) -> dict[str, Decimal]:
+    """The amount columns of the document issued from `b`, Bs first."""
+    return {
+        "base_total_ves": b.base_total_ves, "exempt_ves": b.exempt_ves,
+        "iva_total_ves": b.iva_total_ves, "municipal_ves": b.municipal_ves,
+        "total_ves": b.total_ves, "igtf_ves": b.igtf_ves, "amount_due_ves": b.amount_due_ves,
+        "paid_ves": b.paid_ves if paid_ves is None else paid_ves,
+        "total_foreign": in_currency(b.total_ves, currency=currency, rate=rate),
+        "amount_due_foreign": in_currency(b.amount_due_ves, currency=currency, rate=rate),
+    }
+
+
+def _too_large(name: str) -> DocumentAmountTooLarge:
+    field = FiscalDocument._meta.get_field(name)
+    whole = field.max_digits - field.decimal_places
+    return DocumentAmountTooLarge(
+        f"The amounts are too large: a fiscal document holds at most {whole} digits before "
+        f"the decimal point ({name}). Check the prices, quantities and payments.",
+        field=name,
+    )
+
+
+def _check_document_amounts(b: TaxBreakdown, *, currency: str, rate: Decimal,
+                            paid_ves: Decimal | None = None) -> dict[str, Decimal]:
+    """The document's amount columns, or DocumentAmountTooLarge naming the first that
+    would overflow its column (PostgreSQL's `numeric field overflow`, a 500, otherwise)."""
+    try:
+        amounts = _document_amounts(b, currency=currency, rate=rate, paid_ves=paid_ves)
+    except ArithmeticError as exc:  # a foreign figure beyond Decimal's 28 digits
+        raise _too_large("total_ves" if not _fits("total_ves", b.total_ves)
+                         else "total_foreign") from exc
+    for name, value in amounts.items():
+        if not _fits(name, value):
+            raise _too_large(name)
+    return amounts
+
+
+def _fits(name: str, value: Decimal) -> bool:
+    field = FiscalDocument._meta.get_field(name)
+    return abs(value) < Decimal(10) ** (field.max_digits - field.decimal_places)
 
 
 # --- Settings -------------------------------------------------------------------------
@@ -144,6 +214,40 @@ def update_fiscal_profile(*, changes: dict[str, Any]) -> FiscalProfile:
                                 if f.name not in changes])
     profile.save()
     logger.info("fiscal.profile_updated", fields=sorted(changes))
+    return profile
+
+
+@transaction.atomic
+def set_up_issuer(
+    *,
+    legal_name: str = "",
+    rif: str = "",
+    fiscal_address: str = "",
+    rates: Mapping[str, Decimal] | None = None,
+    valid_on: date | None = None,
+) -> FiscalProfile:
+    """Enter the venue's issuer identity (the fields given; empty ones are left as they
+    are) and BCV rates valid on `valid_on` (default today's fiscal day): what a new tenant
+    needs before its first invoice (fiscal.selectors.missing_for_invoicing). Raises
+    Django's ValidationError for a malformed RIF, a field too long, an unknown currency or
+    a rate out of range."""
+    changes = {name: value.strip() for name, value in (
+        ("legal_name", legal_name), ("rif", rif), ("fiscal_address", fiscal_address))
+        if value.strip()}
+    if "rif" in changes:
+        changes["rif"] = normalize_rif(changes["rif"])
+    profile = update_fiscal_profile(changes=changes) if changes else fiscal_profile()
+    valid_on = valid_on or fiscal_day()
+    for currency, rate in (rates or {}).items():
+        if currency not in FOREIGN_CURRENCIES:
+            raise ValidationError(f"Unknown foreign currency {currency!r}: use one of "
+                                  f"{', '.join(FOREIGN_CURRENCIES)}.")
+        entry = ExchangeRate.objects.filter(currency=currency, valid_on=valid_on).first()
+        entry = entry or ExchangeRate(currency=currency, valid_on=valid_on)
+        entry.rate = rate
+        entry.full_clean()
+        entry.save()
+    logger.info("fiscal.issuer_set_up", fields=sorted(changes), rates=sorted(rates or {}))
     return profile
 
 
@@ -225,8 +329,11 @@ def _issue(
     """Number and save one document. Must run inside the caller's transaction. `profile`:
     the one the caller already read (the document and its rates snapshot then agree)."""
     profile = profile or fiscal_profile()
-    series, number, control = _take_number(kind, terminal)
     b = figures.breakdown
+    # Checked before the number is taken (quote_sale checked the figures of a sale).
+    amounts = _check_document_amounts(b, currency=figures.foreign_currency, rate=figures.rate,
+                                      paid_ves=paid_ves)
+    series, number, control = _take_number(kind, terminal)
     snapshot = {
         "issuer": {"name": profile.legal_name, "rif": profile.rif,
                    "address": profile.fiscal_address},
@@ -243,15 +350,8 @@ def _issue(
         issuer_rif=profile.rif, issuer_address=profile.fiscal_address,
         buyer_name=buyer_name or FINAL_CONSUMER, buyer_tax_id=buyer_tax_id,
         sale_currency=b.sale_currency, foreign_currency=figures.foreign_currency,
-        exchange_rate=figures.rate, base_total_ves=b.base_total_ves, exempt_ves=b.exempt_ves,
-        iva_total_ves=b.iva_total_ves, municipal_ves=b.municipal_ves, total_ves=b.total_ves,
-        igtf_ves=b.igtf_ves, amount_due_ves=b.amount_due_ves,
-        paid_ves=b.paid_ves if paid_ves is None else paid_ves,
-        total_foreign=in_currency(b.total_ves, currency=figures.foreign_currency,
-                                  rate=figures.rate),
-        amount_due_foreign=in_currency(b.amount_due_ves, currency=figures.foreign_currency,
-                                       rate=figures.rate),
-        snapshot=snapshot, issued_by=issued_by,
+        exchange_rate=figures.rate,
+        snapshot=snapshot, issued_by=issued_by, **amounts,
     )
     logger.info("fiscal.document_issued", kind=kind, number=document.display_number,
                 control=control, transaction=tx.pk if tx else None)

@@ -6,8 +6,9 @@ import re
 
 from django.core.exceptions import ValidationError
 
-RIF_RE = re.compile(r"^([VEJPGC])-?(\d{8})-?(\d)$")
-CEDULA_RE = re.compile(r"^([VE])-?(\d{1,9})$")
+# [0-9], not \d: Python's \d also takes Arabic-Indic or full-width digits.
+RIF_RE = re.compile(r"^([VEJPGC])-?([0-9]{8})-?([0-9])$")
+CEDULA_RE = re.compile(r"^([VE])-?([0-9]{1,9})$")
 # SENIAT's check digit: the letter's value and the 8 digits, weighted, modulo 11.
 LETTER_VALUES = {"V": 1, "E": 2, "J": 3, "C": 3, "P": 4, "G": 5}
 WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2)

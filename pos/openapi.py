@@ -17,6 +17,8 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 # `{detail, code}`; named as the component pos.limits.document_error_responses defines.
+# The answer of every refusal, in the schema of each operation.
+ERROR = OpenApiResponse(description="`{detail, code}` naming what was wrong")
 ERROR_SERIALIZER = inline_serializer("Error", {"detail": serializers.CharField(),
                                               "code": serializers.CharField()})
 IN_USE = {"detail": "This is in use (it has sales, holds or seats) and cannot be deleted.",

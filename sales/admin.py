@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
 from pos.errors import DomainError
+from pos.forms import StrictDecimalAdmin
 from reservations.models import StatusChange
 from sales import services
 from sales.checkout.services import cancel_reservation
@@ -75,7 +76,7 @@ class EventForm(CatalogueForm):
         return services.event_change_refusal(self.instance, changes)
 
 
-class ZoneInline(admin.TabularInline):
+class ZoneInline(StrictDecimalAdmin, admin.TabularInline):
     """Zones are listed here and changed on their own page, one at a time: saving an event
     and its zones in one go would take the event's row before its zones', the reverse of the
     order holds take them in."""
@@ -115,7 +116,7 @@ class ZoneForm(CatalogueForm):
 
 
 @admin.register(Zone)
-class ZoneAdmin(CatalogueAdmin):
+class ZoneAdmin(StrictDecimalAdmin, CatalogueAdmin):
     form = ZoneForm
     list_display = ["name", "event", "kind", "capacity", "price", "tax_category"]
     list_filter = ["kind", "event"]

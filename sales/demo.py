@@ -9,21 +9,22 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from fiscal.models import ExchangeRate, FiscalProfile
-from fiscal.selectors import fiscal_day
+from fiscal.models import ExchangeRate
+from fiscal.selectors import fiscal_day, fiscal_profile, missing_issuer_fields
+from fiscal.services import set_up_issuer
 from sales.models import Event, Venue, Zone
 from sales.services import create_seats_in_rows
 
 DEMO_RATE = Decimal("100.0000")  # a round demo figure, not a real BCV rate
+DEMO_ISSUER = {"legal_name": "Teatro Demo, C.A.", "rif": "J-12345678-4",
+               "fiscal_address": "Av. Urdaneta, Caracas, Distrito Capital"}
 
 
 @transaction.atomic
 def ensure_demo_catalogue() -> Event:
-    FiscalProfile.objects.get_or_create(
-        pk=1,
-        defaults={"legal_name": "Teatro Demo, C.A.", "rif": "J-12345678-4",
-                  "fiscal_address": "Av. Urdaneta, Caracas, Distrito Capital"},
-    )
+    # Fills only what is blank: a venue admin's own changes to the demo stay.
+    blank = missing_issuer_fields(fiscal_profile())
+    set_up_issuer(**{name: value for name, value in DEMO_ISSUER.items() if name in blank})
     ExchangeRate.objects.get_or_create(
         currency="USD", valid_on=fiscal_day(), defaults={"rate": DEMO_RATE, "source": "demo"}
     )

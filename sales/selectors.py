@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Func, Prefetch, QuerySet, Sum, Value
+from django.db.models.functions import Trim, Upper
 
 from reservations.models import ReservedTicket, StatusChange
 from sales.models import Seat, Ticket, Transaction
@@ -17,6 +20,49 @@ def transactions_visible_to(user: AbstractBaseUser) -> QuerySet[Transaction]:
     if sees_every_sale(user):
         return queryset
     return queryset.filter(cashier=user)
+
+
+# Ignored when ID numbers are compared: "v-12.345.678", "V12345678" and "V-12345678" are one.
+_ID_SEPARATORS = " .-"
+
+
+def tax_id_key(value: str) -> str:
+    """An ID number (RIF or cédula) as compared in searches: upper case, without spaces,
+    dots or hyphens, the way fiscal.validators.normalize_buyer_id reads what was typed."""
+    return value.strip().upper().translate(str.maketrans("", "", _ID_SEPARATORS))
+
+
+def _stored_tax_id_key() -> Func:
+    """tax_id_key of Transaction.customer_tax_id, in SQL (it is stored as typed)."""
+    return Upper(Func(Trim("customer_tax_id"), Value(f"[{_ID_SEPARATORS}]"), Value(""),
+                      Value("g"), function="regexp_replace"))
+
+
+def filter_transactions(
+    queryset: QuerySet[Transaction],
+    *,
+    status: str | None = None,
+    customer: str = "",
+    tax_id: str = "",
+    deadline_before: datetime | None = None,
+    deadline_after: datetime | None = None,
+) -> QuerySet[Transaction]:
+    """The transactions of `queryset` that match every filter given: status; customer
+    name containing `customer` (any case); the customer's ID number equal to `tax_id`
+    (tax_id_key); payment deadline at or before `deadline_before`, at or after
+    `deadline_after`. Finds reserved sales for their balance (status=reserved)."""
+    if status:
+        queryset = queryset.filter(status=status)
+    if customer:
+        queryset = queryset.filter(customer_name__icontains=customer)
+    if tax_id.strip():
+        queryset = queryset.alias(tax_id_key=_stored_tax_id_key()).filter(
+            tax_id_key=tax_id_key(tax_id))
+    if deadline_before is not None:
+        queryset = queryset.filter(payment_deadline__lte=deadline_before)
+    if deadline_after is not None:
+        queryset = queryset.filter(payment_deadline__gte=deadline_after)
+    return queryset
 
 
 def transaction_with_details(queryset: QuerySet[Transaction]) -> QuerySet[Transaction]:

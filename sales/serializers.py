@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from fiscal.serializers import DocumentSummarySerializer
 from fiscal.taxes import LEGAL_CURRENCY
+from pos.fields import StrictModelSerializer
 from reservations.models import StatusChange
 from reservations.serializers import HoldItemSerializer
 from sales.checkout.serializers import AMOUNTS_DUE, amounts_due_data
@@ -20,19 +21,19 @@ if TYPE_CHECKING:
     from sales.checkout.services import CheckoutResult
 
 
-class VenueSerializer(serializers.ModelSerializer):
+class VenueSerializer(StrictModelSerializer):
     class Meta:
         model = Venue
         fields = ["id", "name", "address", "city", "created_at"]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(StrictModelSerializer):
     class Meta:
         model = Event
         fields = ["id", "venue", "name", "starts_at", "currency", "status", "created_at"]
 
 
-class ZoneSerializer(serializers.ModelSerializer):
+class ZoneSerializer(StrictModelSerializer):
     class Meta:
         model = Zone
         fields = ["id", "event", "name", "kind", "capacity", "price", "tax_category"]
@@ -79,6 +80,24 @@ class SeatRowsSerializer(serializers.Serializer):
     )
     seats_per_row = serializers.IntegerField(min_value=1, max_value=500)
     first_number = serializers.IntegerField(min_value=1, max_value=10000, default=1)
+
+
+class TransactionFilterSerializer(serializers.Serializer):
+    """Query parameters of GET /api/transactions/: every one optional, all combined."""
+
+    status = serializers.ChoiceField(choices=Transaction.Status.choices, required=False,
+                                     help_text="e.g. reserved: partly paid sales")
+    customer = serializers.CharField(
+        max_length=200, required=False, allow_blank=True,
+        help_text="Part of the customer's name, in any case")
+    tax_id = serializers.CharField(
+        max_length=20, required=False, allow_blank=True,
+        help_text="The customer's RIF or cédula; case, spaces, dots and hyphens are "
+                  "ignored (v12.345.678 finds V-12345678)")
+    deadline_before = serializers.DateTimeField(
+        required=False, help_text="Payment deadline at or before this time (ISO 8601)")
+    deadline_after = serializers.DateTimeField(
+        required=False, help_text="Payment deadline at or after this time (ISO 8601)")
 
 
 class PaymentSerializer(serializers.ModelSerializer):

@@ -19,17 +19,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pos.errors import DomainError
-from pos.openapi import request_example, response_example, viewset_examples
+from pos.openapi import ERROR, request_example, response_example, viewset_examples
 from reservations import services as reservation_services
 from reservations.selectors import availability_not_modified, event_availability
 from reservations.serializers import SeatIdsSerializer
 from sales import examples, services
 from sales.models import Event, Seat, Transaction, Venue, Zone
-from sales.selectors import transaction_with_details, transactions_visible_to
+from sales.selectors import (
+    filter_transactions,
+    transaction_with_details,
+    transactions_visible_to,
+)
 from sales.serializers import (
     EventSerializer,
     SeatRowsSerializer,
     SeatSerializer,
+    TransactionFilterSerializer,
     TransactionListSerializer,
     TransactionSerializer,
     VenueSerializer,
@@ -191,8 +196,11 @@ class ZoneSeatsView(APIView):
 
 @extend_schema(tags=["transactions"])
 @extend_schema_view(
-    list=extend_schema(examples=[response_example("Sales, newest first",
-                                                  examples.TRANSACTION_LIST_ITEM)]),
+    list=extend_schema(
+        parameters=[TransactionFilterSerializer],
+        responses={200: TransactionListSerializer(many=True), 400: ERROR},
+        summary="Sales, newest first; reserved ones found by customer, ID number, deadline",
+        examples=[response_example("Sales, newest first", examples.TRANSACTION_LIST_ITEM)]),
     retrieve=extend_schema(examples=[response_example("A sale with its audit trail",
                                                       examples.TRANSACTION)]),
 )
@@ -203,6 +211,10 @@ class TransactionViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = transactions_visible_to(self.request.user)
         if self.action == "retrieve":
             return transaction_with_details(queryset)
+        if self.action == "list":
+            query = TransactionFilterSerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            return filter_transactions(queryset, **query.validated_data)
         return queryset
 
     def get_serializer_class(self):

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db import connection
 from django_tenants.utils import get_public_schema_name
 
+from pos.forms import StrictDecimalAdmin
 from tenants.models import Domain, Tenant, TenantSettings
 
 
@@ -50,7 +51,7 @@ class DomainAdmin(PublicSchemaOnlyAdmin):
 
 
 @admin.register(TenantSettings)
-class TenantSettingsAdmin(admin.ModelAdmin):
+class TenantSettingsAdmin(StrictDecimalAdmin, admin.ModelAdmin):
     """On a tenant's host, its venue admins see and change only their own settings."""
 
     list_display = [

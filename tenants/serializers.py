@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from pos.fields import StrictModelSerializer
 from tenants.models import TenantSettings
 
 
-class TenantSettingsSerializer(serializers.ModelSerializer):
+class TenantSettingsSerializer(StrictModelSerializer):
     class Meta:
         model = TenantSettings
         fields = [

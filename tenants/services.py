@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -93,9 +94,12 @@ def create_tenant(
     admin_password: str,
     name: str | None = None,
     admin_email: str = "",
+    set_up: Callable[[], object] | None = None,
 ) -> Tenant:
     """Create a venue organisation: its schema (migrated), host name, settings, role
-    groups and a first venue admin. Refuses a taken schema name or domain."""
+    groups and a first venue admin. Refuses a taken schema name or domain. `set_up` runs
+    in the new schema, in the same database transaction (what the apps above give a new
+    tenant, e.g. its fiscal identity): if it fails, no tenant is created."""
     schema_name = schema_name.strip().lower()
     domain = domain.strip().lower()
     _validate_new_tenant(schema_name=schema_name, domain=domain)
@@ -116,6 +120,8 @@ def create_tenant(
                 role=Role.VENUE_ADMIN,
                 email=admin_email,
             )
+            if set_up is not None:
+                set_up()
     logger.info("tenant.created", schema=schema_name, domain=domain)
     return tenant
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fiscal.models import ExchangeRate
 from fiscal.selectors import fiscal_day
+from fiscal.services import set_up_issuer
 from sales.models import Event, Seat, Venue, Zone
 from sales.services import create_seats_in_rows
 
@@ -56,6 +57,17 @@ def set_rate(rate: str = "100.0000", *, on: date | None = None, currency: str = 
     ExchangeRate.objects.update_or_create(
         currency=currency, valid_on=on or fiscal_day(), defaults={"rate": Decimal(rate)}
     )
+
+
+# The issuer every test tenant invoices as (tests/conftest.py get_or_create_tenant).
+TEST_ISSUER = {"legal_name": "Teatro de Pruebas, C.A.", "rif": "J-12345678-4",
+               "fiscal_address": "Av. Universidad, Caracas"}
+
+
+def complete_fiscal_profile(**identity: str) -> None:
+    """Give the current schema's venue an issuer identity (TEST_ISSUER, or as given):
+    without one, checkouts and quotes are refused (409 fiscal_profile_incomplete)."""
+    set_up_issuer(**{**TEST_ISSUER, **identity})
 
 
 def change_tenant_settings(tenant, **changes) -> None:

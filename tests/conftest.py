@@ -35,10 +35,13 @@ class TenantFixture:
 
 
 def get_or_create_tenant(schema: str, host: str | None = None) -> Tenant:
-    """A test tenant (with its admin), created once and reused by later sessions."""
+    """A test tenant (with its admin and a complete fiscal profile, so that its sales can
+    be invoiced), created once and reused by later sessions."""
+    from tests.builders import complete_fiscal_profile
+
     return Tenant.objects.filter(schema_name=schema).first() or create_tenant(
         schema_name=schema, domain=host or f"{schema}.localhost", admin_username="admin",
-        admin_password=PASSWORD,
+        admin_password=PASSWORD, set_up=complete_fiscal_profile,
     )
 
 

@@ -99,6 +99,8 @@ def test_partial_payment_past_its_deadline_is_410_and_frees_the_seat(cashier, se
 def test_foreign_currency_sale_without_a_rate_is_refused_clearly(cashier, setup, alpha):
     hold_id = hold(cashier, setup, "B1")
     ExchangeRate.objects.all().delete()
+    # Rates on file, none recent enough (with none at all: fiscal_profile_incomplete).
+    set_rate("100.0000", on=timezone.localdate() - timedelta(days=30))
     response = pay(cashier, hold_id, ("cash", "USD", "20.00"))
     assert response.status_code == 409
     assert response.json()["code"] == "exchange_rate_missing"

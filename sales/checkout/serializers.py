@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from fiscal.services import Quote
 from fiscal.taxes import PaymentInput
+from pos.fields import MoneyField
 from reservations.serializers import HoldSerializer
 from sales.models import Currency, PaymentMethod, Transaction
 
@@ -26,8 +27,7 @@ AMOUNTS_DUE = {
 class PaymentInputSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     currency = serializers.ChoiceField(choices=Currency.choices)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2,
-                                      min_value=Decimal("0.01"))
+    amount = MoneyField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     reference = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default="",
         help_text="Bank reference: required for pago móvil, transfer and Zelle.")

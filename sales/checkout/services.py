@@ -20,7 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from fiscal.errors import ExchangeRateMissing
+from fiscal.errors import DocumentAmountTooLarge, ExchangeRateMissing, FiscalProfileIncomplete
 from fiscal.models import FiscalDocument
 from fiscal.selectors import exchange_rate, fiscal_day
 from fiscal.services import (
@@ -133,14 +133,15 @@ def hold_quote(tx: Transaction, items: Sequence[ReservedTicket],
                now: datetime | None = None) -> Quote | None:
     """A hold's or reservation's figures for its answer (subtotal, tax, total, amounts
     due), or None when they cannot be priced yet (no exchange rate on file): the hold
-    itself stands either way. No query on the hot path (profile and rate remembered)."""
+    itself stands either way (an incomplete fiscal profile is said at checkout). No query
+    on the hot path (profile and rate remembered)."""
     live = [item for item in items
             if item.status in (ReservedTicket.Status.ACTIVE, ReservedTicket.Status.COMPLETED)]
     if not live:
         return None
     try:
         return quote_items(tx, live, (), now or timezone.now())
-    except ExchangeRateMissing:
+    except (ExchangeRateMissing, FiscalProfileIncomplete, DocumentAmountTooLarge):
         return None
 
 

@@ -18,7 +18,7 @@ from fiscal.serializers import CreditNoteRequestSerializer, FiscalDocumentSerial
 from fiscal.services import CreditLine
 from pos.api import pos_terminal
 from pos.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from pos.openapi import request_example, response_example
+from pos.openapi import ERROR, request_example, response_example
 from reservations import examples, services
 from reservations.errors import HoldNotFound
 from reservations.selectors import hold_items, holds_visible_to
@@ -41,7 +41,6 @@ from sales.checkout.serializers import (
 )
 from sales.serializers import CheckoutResultSerializer, checkout_result_data
 
-ERROR = OpenApiResponse(description="`{detail, code}` naming what was wrong")
 # The breakdown itself, at the top level (fiscal.taxes.TaxBreakdown.to_dict).
 QUOTE = OpenApiResponse(OpenApiTypes.OBJECT, description=(
     "Fiscal breakdown in Bs and in the sale currency: bases and IVA per rate, total, IGTF, "
