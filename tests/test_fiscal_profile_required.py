@@ -19,11 +19,16 @@ from tenants.models import Tenant
 from tests.builders import api_hold_id, complete_fiscal_profile, make_event, set_rate
 from tests.conftest import TenantFixture, api_client
 
-CHECKOUT_VES = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "1160.00"}]}
+CHECKOUT_VES = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "1160.00",
+                              "reference": "0102-555123"}]}
 
 
 def blank_issuer(**blank: str) -> None:
-    FiscalProfile.objects.filter(pk=1).update(**blank)
+    # Saved (not a queryset update): every process forgets the profile it remembered.
+    profile = FiscalProfile.objects.get(pk=1)
+    for name, value in blank.items():
+        setattr(profile, name, value)
+    profile.save()
 
 
 def writes(hold_id: int) -> tuple:
@@ -120,7 +125,8 @@ def test_add_tenant_with_the_fiscal_options_issues_invoices_naming_the_issuer(db
     hold_id = api_hold_id(boss, setup, "A1")
     # USD 10 at Bs 36.5: base 365.00 + IVA 58.40.
     response = boss.post(f"/api/holds/{hold_id}/checkout/", {"payments": [
-        {"method": "pago_movil", "currency": "VES", "amount": "423.40"}]}, format="json")
+        {"method": "pago_movil", "currency": "VES", "amount": "423.40",
+         "reference": "0102-555123"}]}, format="json")
     assert response.status_code == 200, response.json()
     invoice = response.json()["transaction"]["invoice"]
     document = boss.get(f"/api/fiscal/documents/{invoice['id']}/").json()

@@ -61,7 +61,8 @@ def sell_one_seat(alpha, cashier) -> int:
         setup = make_event(rows="A", seats_per_row=1, price="10.00")
     hold_id = api_hold_id(cashier, setup, "A1")
     response = cashier.post(f"/api/holds/{hold_id}/checkout/", {"payments": [
-        {"method": "pago_movil", "currency": "VES", "amount": "1160.00"}]}, format="json")
+        {"method": "pago_movil", "currency": "VES", "amount": "1160.00",
+         "reference": "0102-555123"}]}, format="json")
     assert response.status_code == 200, response.json()
     return response.json()["transaction"]["invoice"]["id"]
 
@@ -198,7 +199,8 @@ def test_a_customer_email_longer_than_the_column_is_400_and_the_hold_stays_pendi
     hold_id = api_hold_id(cashier, setup, "A1")
     email = "a" * 250 + "@example.com"
     response = cashier.post(f"/api/holds/{hold_id}/checkout/", {
-        "payments": [{"method": "pago_movil", "currency": "VES", "amount": "1160.00"}],
+        "payments": [{"method": "pago_movil", "currency": "VES", "amount": "1160.00",
+                      "reference": "0102-555123"}],
         "customer": {"name": "Ana", "email": email}}, format="json")
     assert response.status_code == 400
     assert "email" in response.json()["customer"]
