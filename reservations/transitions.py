@@ -104,25 +104,6 @@ def _update_status_returning(
         return [row[0] for row in cursor.fetchall()]
 
 
-def record_created(
-    *, tx: Transaction, tickets: list[ReservedTicket], actor: AbstractBaseUser,
-    now: datetime,
-) -> None:
-    """Audit rows for a new hold: the transaction and each item enter their first state."""
-    rows = [
-        StatusChange(subject=StatusChange.Subject.TRANSACTION, subject_id=tx.pk, transaction=tx,
-                     from_status="", to_status=tx.status, reason=Reason.USER,
-                     actor_id=_actor_id(actor), created_at=now)
-    ]
-    rows += [
-        StatusChange(subject=StatusChange.Subject.RESERVED_TICKET, subject_id=t.pk,
-                     transaction=tx, from_status="", to_status=t.status, reason=Reason.USER,
-                     actor_id=_actor_id(actor), created_at=now)
-        for t in tickets
-    ]
-    StatusChange.objects.bulk_create(rows)
-
-
 def record_items_created(
     tickets: list[ReservedTicket], *, actor: AbstractBaseUser | None, note: str,
     now: datetime,
