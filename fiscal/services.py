@@ -145,7 +145,7 @@ def quote_sale(
                "rates": tax_rates(profile), "prices_include_tax": profile.prices_include_tax}
     try:
         breakdown = calculate(payments=payments, **figures)
-        due = amounts_due(payments=payments, **figures)
+        due = amounts_due(payments=payments, breakdown=breakdown, **figures)
     except TaxCalculationError as exc:
         raise InvalidPayment(str(exc)) from exc
     except ArithmeticError as exc:  # beyond Decimal's 28 digits: far beyond any column

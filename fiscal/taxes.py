@@ -267,14 +267,6 @@ def calculate(
     )
 
 
-def _settles(payment: PaymentInput, *, lines: Sequence[Line], payments: Sequence[PaymentInput],
-             sale_currency: str, rate: Decimal, rates: TaxRates,
-             prices_include_tax: bool) -> bool:
-    return calculate(lines=lines, payments=[*payments, payment], sale_currency=sale_currency,
-                     rate=rate, rates=rates, prices_include_tax=prices_include_tax
-                     ).is_paid_in_full
-
-
 def amounts_due(
     *,
     lines: Sequence[Line],
@@ -283,15 +275,19 @@ def amounts_due(
     rate: Decimal,
     rates: TaxRates,
     prices_include_tax: bool = False,
+    breakdown: TaxBreakdown | None = None,
 ) -> dict[str, Decimal]:
     """For each currency the sale may be paid in (Bs, and the sale's own currency when it
     is foreign): the amount that, paid entirely in that currency on top of `payments`,
     settles the sale, IGTF included where such a payment bears it. Rounded so that paying
     it always settles and one cent less does not: Bs to the cent as due, a foreign amount
     up to the cent (any excess is change, given in Bs). The one place this is computed:
-    the hold, the quote and every reserved sale answer it; the POS page uses it."""
-    breakdown = calculate(lines=lines, payments=payments, sale_currency=sale_currency,
-                          rate=rate, rates=rates, prices_include_tax=prices_include_tax)
+    the hold, the quote and every reserved sale answer it; the POS page uses it.
+    `breakdown`: the sale with `payments`, when the caller has just calculated it."""
+    sale = {"lines": lines, "sale_currency": sale_currency, "rate": rate, "rates": rates,
+            "prices_include_tax": prices_include_tax}
+    if breakdown is None:
+        breakdown = calculate(payments=payments, **sale)
     due = {LEGAL_CURRENCY: max(breakdown.balance_ves, Decimal("0.00"))}
     if sale_currency == LEGAL_CURRENCY:
         return due
@@ -300,9 +296,8 @@ def amounts_due(
         return due
 
     def settles(amount: Decimal) -> bool:
-        return _settles(PaymentInput(method="cash", currency=sale_currency, amount=amount),
-                        lines=lines, payments=payments, sale_currency=sale_currency,
-                        rate=rate, rates=rates, prices_include_tax=prices_include_tax)
+        paid = PaymentInput(method="cash", currency=sale_currency, amount=amount)
+        return calculate(payments=[*payments, paid], **sale).is_paid_in_full
 
     # The balance left is monotone in the amount paid. Paying less than the balance's
     # value never settles (IGTF only grows); paying it grossed up by IGTF on every unit

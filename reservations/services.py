@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -108,13 +109,9 @@ def _call_write_function(name: str, *params: Any) -> dict[str, Any]:
     transaction (an Idempotency-Key) it runs in a savepoint, so that a retry after a
     deadlock starts clean (pos.concurrency)."""
     placeholders = ", ".join(["%s"] * len(params))
-    sql = f"SELECT {name}({placeholders})::text"
-    if connection.in_atomic_block:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return json.loads(cursor.fetchone()[0])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with scope, connection.cursor() as cursor:
+        cursor.execute(f"SELECT {name}({placeholders})::text", params)
         return json.loads(cursor.fetchone()[0])
 
 

@@ -130,8 +130,7 @@ class StatusChangeSerializer(serializers.ModelSerializer):
 
 class TransactionSerializer(serializers.ModelSerializer):
     """A sale with everything it shows. For a reserved one, also what was paid and what
-    settles it (`paid`, `amounts_due`, `payment_deadline`); context `quote` may carry
-    the figures a write just computed (else they are computed here)."""
+    settles it (`paid`, `amounts_due`, `payment_deadline`)."""
 
     cashier = serializers.CharField(source="cashier.username")
     paid = serializers.SerializerMethodField()
@@ -152,13 +151,15 @@ class TransactionSerializer(serializers.ModelSerializer):
                   "tickets", "history", "invoice", "documents"]
 
     def _quote(self, tx: Transaction):
-        """The figures of a reserved sale (None for any other status)."""
+        """The figures of a reserved sale (None for any other status): the quote a write
+        just computed (context `quotes`, by transaction), else computed once here."""
         if tx.status != Transaction.Status.RESERVED:
             return None
-        if "quote" not in self.context:
+        quotes = self.context.setdefault("quotes", {})
+        if tx.pk not in quotes:
             items = [i for i in tx.reserved_tickets.all() if i.status == "active"]
-            self.context["quote"] = hold_quote(tx, items)
-        return self.context["quote"]
+            quotes[tx.pk] = hold_quote(tx, items)
+        return quotes[tx.pk]
 
     @extend_schema_field({"type": "object", "nullable": True,
                           "additionalProperties": {"type": "string", "format": "decimal"},
@@ -233,5 +234,6 @@ def checkout_result_data(result: CheckoutResult) -> dict[str, Any]:
         detailed = result
     else:
         detailed = replace(result, transaction=transaction_detail(result.transaction.pk))
-    context = {"quote": result.quote} if result.quote is not None else {}
+    context = ({"quotes": {result.transaction.pk: result.quote}}
+               if result.quote is not None else {})
     return CheckoutResultSerializer(detailed, context=context).data

@@ -165,11 +165,13 @@ def _identity_changed(**kwargs: Any) -> None:
     transaction.on_commit(replace_version)
 
 
-def watch(*models: type) -> None:
-    """Forget what is remembered whenever a row of these models is saved or deleted (for
-    other apps' remembered values, e.g. the fiscal profile)."""
+def watch(*models: type, on_save: Callable[..., None] | None = None) -> None:
+    """Forget what is remembered whenever a row of these models is saved or deleted (other
+    apps watch theirs too, e.g. the fiscal profile). `on_save` replaces the reaction to a
+    save (tokens: a new one is in nobody's memory)."""
     for model in models:
-        post_save.connect(_identity_changed, sender=model, dispatch_uid=f"identity-save-{model}")
+        post_save.connect(on_save or _identity_changed, sender=model,
+                          dispatch_uid=f"identity-save-{model}")
         post_delete.connect(_identity_changed, sender=model,
                             dispatch_uid=f"identity-delete-{model}")
 
@@ -182,11 +184,7 @@ def _token_saved(created: bool, **kwargs: Any) -> None:
 
 def connect_signals() -> None:
     user_model = get_user_model()
-    token_model = get_token_model()
-    for model in (Domain, Tenant, TenantSettings, user_model, token_model, Group):
-        post_save.connect(_token_saved if model is token_model else _identity_changed,
-                          sender=model, dispatch_uid=f"identity-save-{model}")
-        post_delete.connect(_identity_changed, sender=model,
-                            dispatch_uid=f"identity-delete-{model}")
+    watch(Domain, Tenant, TenantSettings, user_model, Group)
+    watch(get_token_model(), on_save=_token_saved)
     m2m_changed.connect(_identity_changed, sender=user_model.groups.through,
                         dispatch_uid="identity-user-groups")

@@ -7,7 +7,7 @@ test writes is gone for the next one; the tenants and users stay for the whole s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -162,21 +162,33 @@ def in_alpha(alpha) -> Iterator[TenantFixture]:
 RACE_CASHIERS = 50
 
 
-@pytest.fixture(scope="session")
-def race(tenants, django_db_blocker) -> Iterator[Tenant]:
-    """The tenant of the concurrency tests, whose writes commit (parallel connections
-    cannot share a test transaction): cashiers c0 … c49, an exchange rate for checkouts.
-    Each test builds its own event."""
+def add_cashiers(tenant: Tenant, usernames: Iterable[str]) -> None:
+    """Cashiers of a tenant whose writes commit (the concurrency tests' tenants)."""
+    with schema_context(tenant.schema_name):
+        for username in usernames:
+            create_staff_user(username=username, password=PASSWORD, role=Role.CASHIER)
+    connection.set_schema_to_public()
+
+
+def committed_tenant(schema: str, cashiers: Iterable[str]) -> Tenant:
+    """A tenant for tests that commit (parallel connections cannot share a test
+    transaction): its cashiers and an exchange rate for checkouts. Each test builds its
+    own event."""
     from tests.builders import set_rate
 
+    tenant = get_or_create_tenant(schema)
+    add_cashiers(tenant, cashiers)
+    with schema_context(tenant.schema_name):
+        set_rate("100.0000")
+    connection.set_schema_to_public()
+    return tenant
+
+
+@pytest.fixture(scope="session")
+def race(tenants, django_db_blocker) -> Iterator[Tenant]:
+    """The tenant of the concurrency tests: cashiers c0 … c49."""
     with django_db_blocker.unblock():
-        tenant = get_or_create_tenant("race")
-        with schema_context(tenant.schema_name):
-            for i in range(RACE_CASHIERS):
-                create_staff_user(username=f"c{i}", password=PASSWORD, role=Role.CASHIER)
-            set_rate("100.0000")
-        connection.set_schema_to_public()
-        yield tenant
+        yield committed_tenant("race", (f"c{i}" for i in range(RACE_CASHIERS)))
 
 
 @pytest.fixture

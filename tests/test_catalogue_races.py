@@ -22,20 +22,16 @@ from reservations import services as holds
 from reservations.models import ReservedTicket
 from sales.models import Event, Zone
 from tenants.models import Tenant
-from tenants.roles import Role
-from tenants.services import create_staff_user
 from tests.builders import make_event, user
-from tests.conftest import PASSWORD
+from tests.conftest import add_cashiers
 
 CASHIERS = ("guard1", "guard2")
 
 
 @pytest.fixture(scope="module", autouse=True)
 def guards(race, django_db_blocker) -> None:
-    with django_db_blocker.unblock(), tenant_context(race):
-        for name in CASHIERS:
-            create_staff_user(username=name, password=PASSWORD, role=Role.CASHIER)
-    connection.set_schema_to_public()
+    with django_db_blocker.unblock():
+        add_cashiers(race, CASHIERS)
 
 
 class OpenTransaction:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django_tenants.utils import tenant_context
 
 from fiscal.models import FiscalDocument, FiscalSeries
@@ -20,11 +20,9 @@ from reservations import services as reservation_services
 from sales.checkout import services as sales_services
 from sales.models import Transaction
 from tenants.models import Tenant
-from tenants.roles import Role
-from tenants.services import create_staff_user
 from tests import parallel
-from tests.builders import make_event, set_rate, user
-from tests.conftest import PASSWORD, get_or_create_tenant
+from tests.builders import make_event, user
+from tests.conftest import committed_tenant
 
 CASHIERS = 20
 PAID_IN_BS = [PaymentInput(method="pago_movil", currency="VES", amount=Decimal("1160.00"),
@@ -38,13 +36,7 @@ class ForcedFailure(Exception):
 @pytest.fixture(scope="module")
 def fiscal_race(tenants, django_db_blocker) -> Iterator[Tenant]:
     with django_db_blocker.unblock():
-        tenant = get_or_create_tenant("fiscalrace")
-        with tenant_context(tenant):
-            for i in range(CASHIERS):
-                create_staff_user(username=f"f{i}", password=PASSWORD, role=Role.CASHIER)
-            set_rate("100.0000")
-        connection.set_schema_to_public()
-        yield tenant
+        yield committed_tenant("fiscalrace", (f"f{i}" for i in range(CASHIERS)))
 
 
 @pytest.fixture

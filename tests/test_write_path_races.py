@@ -28,11 +28,9 @@ from reservations import services
 from reservations.models import HoldAttempt, ReservedTicket
 from sales.checkout import services as sales_services
 from sales.models import Transaction
-from tenants.roles import Role
-from tenants.services import create_staff_user
 from tests import parallel
 from tests.builders import make_event, user
-from tests.conftest import PASSWORD, TenantFixture, api_client
+from tests.conftest import TenantFixture, add_cashiers, api_client
 
 WRITERS = 20
 PAID_IN_BS = [PaymentInput(method="pago_movil", currency="VES", amount=Decimal("1160.00"),
@@ -45,13 +43,10 @@ ROUNDS = 6
 @pytest.fixture(scope="module")
 def writers(race, django_db_blocker) -> list[str]:
     """Cashiers w0 … w19 of the race tenant, used only here."""
-    from django_tenants.utils import tenant_context
-
-    with django_db_blocker.unblock(), tenant_context(race):
-        for i in range(WRITERS):
-            create_staff_user(username=f"w{i}", password=PASSWORD, role=Role.CASHIER)
-    connection.set_schema_to_public()
-    return [f"w{i}" for i in range(WRITERS)]
+    names = [f"w{i}" for i in range(WRITERS)]
+    with django_db_blocker.unblock():
+        add_cashiers(race, names)
+    return names
 
 
 @pytest.fixture

@@ -430,13 +430,6 @@ def _show_sale(tx: Transaction, *, user: AbstractBaseUser, items: list[ReservedT
     }
 
 
-def transaction_or_404(transaction_id: int, visible) -> Transaction:
-    """A transaction of the queryset `visible` (the caller's), or TransactionNotFound."""
-    tx = visible.filter(pk=transaction_id).first()
-    if tx is None:
-        raise TransactionNotFound()
-    return tx
-
 
 # --- Refunds --------------------------------------------------------------------------
 
