@@ -244,6 +244,20 @@ def calculate(
     exempt, rate_buckets, base_total, iva_total, municipal = _summarise(amounts, rates)
     total = base_total + exempt + iva_total + municipal
 
+    paid, foreign_paid = _paid(payments, rate=rate)
+    igtf, amount_due = _amount_due(total, foreign_paid, rates.igtf)
+    return TaxBreakdown(
+        sale_currency=sale_currency, exchange_rate=rate, lines=amounts, buckets=rate_buckets,
+        exempt_ves=exempt, base_total_ves=base_total, iva_total_ves=iva_total,
+        municipal_ves=municipal, total_ves=total, foreign_paid_ves=foreign_paid,
+        igtf_ves=igtf, amount_due_ves=amount_due, paid_ves=paid,
+        balance_ves=amount_due - paid, payments=tuple(payments),
+    )
+
+
+def _paid(payments: Sequence[PaymentInput], *, rate: Decimal) -> tuple[Decimal, Decimal]:
+    """The Bs value of `payments`, and of the part paid in foreign currency: each payment
+    converted and rounded on its own."""
     foreign_paid = Decimal("0.00")
     paid = Decimal("0.00")
     for payment in payments:
@@ -255,16 +269,15 @@ def calculate(
         value = to_cents(payment.amount * rate)
         foreign_paid += value
         paid += value
-    igtf_base = min(foreign_paid, total)
-    igtf = _percent(igtf_base, rates.igtf)
-    amount_due = total + igtf
-    return TaxBreakdown(
-        sale_currency=sale_currency, exchange_rate=rate, lines=amounts, buckets=rate_buckets,
-        exempt_ves=exempt, base_total_ves=base_total, iva_total_ves=iva_total,
-        municipal_ves=municipal, total_ves=total, foreign_paid_ves=foreign_paid,
-        igtf_ves=igtf, amount_due_ves=amount_due, paid_ves=paid,
-        balance_ves=amount_due - paid, payments=tuple(payments),
-    )
+    return paid, foreign_paid
+
+
+def _amount_due(total: Decimal, foreign_paid: Decimal,
+                igtf_rate: Decimal) -> tuple[Decimal, Decimal]:
+    """IGTF on what was paid in foreign currency (capped at the total), and the amount due
+    with it."""
+    igtf = _percent(min(foreign_paid, total), igtf_rate)
+    return igtf, total + igtf
 
 
 def amounts_due(
@@ -284,10 +297,9 @@ def amounts_due(
     up to the cent (any excess is change, given in Bs). The one place this is computed:
     the hold, the quote and every reserved sale answer it; the POS page uses it.
     `breakdown`: the sale with `payments`, when the caller has just calculated it."""
-    sale = {"lines": lines, "sale_currency": sale_currency, "rate": rate, "rates": rates,
-            "prices_include_tax": prices_include_tax}
     if breakdown is None:
-        breakdown = calculate(payments=payments, **sale)
+        breakdown = calculate(lines=lines, payments=payments, sale_currency=sale_currency,
+                              rate=rate, rates=rates, prices_include_tax=prices_include_tax)
     due = {LEGAL_CURRENCY: max(breakdown.balance_ves, Decimal("0.00"))}
     if sale_currency == LEGAL_CURRENCY:
         return due
@@ -296,8 +308,13 @@ def amounts_due(
         return due
 
     def settles(amount: Decimal) -> bool:
-        paid = PaymentInput(method="cash", currency=sale_currency, amount=amount)
-        return calculate(payments=[*payments, paid], **sale).is_paid_in_full
+        # What `calculate` would answer with this payment on top: the lines are as they
+        # were, only the payments' sums and the IGTF move.
+        paid, foreign_paid = _paid(
+            [PaymentInput(method="cash", currency=sale_currency, amount=amount)], rate=rate)
+        _, amount_due = _amount_due(breakdown.total_ves,
+                                    breakdown.foreign_paid_ves + foreign_paid, rates.igtf)
+        return breakdown.paid_ves + paid >= amount_due
 
     # The balance left is monotone in the amount paid. Paying less than the balance's
     # value never settles (IGTF only grows); paying it grossed up by IGTF on every unit
