@@ -12,6 +12,7 @@ from fiscal.models import ExchangeRate, FiscalDocument, FiscalProfile, FiscalSer
 from fiscal.taxes import TaxCategory
 from fiscal.validators import normalize_rif
 from pos.fields import MoneyField, StrictModelSerializer
+from pos.serializers import FieldsBuiltOnce
 from sales.models import Currency
 
 
@@ -94,7 +95,7 @@ class FiscalDocumentSerializer(FiscalDocumentListSerializer):
                   "snapshot", "issued_by", "z_number"]
 
 
-class DocumentSummarySerializer(serializers.ModelSerializer):
+class DocumentSummarySerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """What a transaction shows of its documents."""
 
     number = serializers.CharField(source="display_number")

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from fiscal.serializers import DocumentSummarySerializer
 from fiscal.taxes import LEGAL_CURRENCY
 from pos.fields import StrictModelSerializer
+from pos.serializers import FieldsBuiltOnce
 from reservations.models import StatusChange
 from reservations.serializers import HoldItemSerializer
 from sales.checkout.serializers import AMOUNTS_DUE, amounts_due_data
@@ -100,14 +101,14 @@ class TransactionFilterSerializer(serializers.Serializer):
         required=False, help_text="Payment deadline at or after this time (ISO 8601)")
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = Payment
         fields = ["id", "method", "currency", "amount", "reference", "change_ves",
                   "exchange_rate", "received_by", "created_at"]
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     label = serializers.SerializerMethodField()
 
     class Meta:
@@ -118,7 +119,7 @@ class TicketSerializer(serializers.ModelSerializer):
         return ticket.seat.label if ticket.seat_id else ticket.zone.name
 
 
-class StatusChangeSerializer(serializers.ModelSerializer):
+class StatusChangeSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     # Null for the system (expiry job); the reason says which.
     actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
 
@@ -128,7 +129,7 @@ class StatusChangeSerializer(serializers.ModelSerializer):
                   "actor", "created_at"]
 
 
-class TransactionSerializer(serializers.ModelSerializer):
+class TransactionSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A sale with everything it shows. For a reserved one, also what was paid and what
     settles it (`paid`, `amounts_due`, `payment_deadline`)."""
 
@@ -152,14 +153,14 @@ class TransactionSerializer(serializers.ModelSerializer):
 
     def _quote(self, tx: Transaction):
         """The figures of a reserved sale (None for any other status): the quote a write
-        just computed (context `quotes`, by transaction), else computed once here."""
+        just computed (`tx.known_quote`, see checkout_result_data), else computed once
+        here and kept on the instance for the other fields."""
         if tx.status != Transaction.Status.RESERVED:
             return None
-        quotes = self.context.setdefault("quotes", {})
-        if tx.pk not in quotes:
+        if getattr(tx, "known_quote", None) is None:
             items = [i for i in tx.reserved_tickets.all() if i.status == "active"]
-            quotes[tx.pk] = hold_quote(tx, items)
-        return quotes[tx.pk]
+            tx.known_quote = hold_quote(tx, items)
+        return tx.known_quote
 
     @extend_schema_field({"type": "object", "nullable": True,
                           "additionalProperties": {"type": "string", "format": "decimal"},
@@ -204,7 +205,7 @@ class TaxBreakdownField(serializers.Field):
         return value.breakdown.to_dict() if value is not None else None
 
 
-class CheckoutResultSerializer(serializers.Serializer):
+class CheckoutResultSerializer(FieldsBuiltOnce, serializers.Serializer):
     """Serialize `checkout_result_data(result)`: the transaction read with its details."""
 
     transaction = TransactionSerializer()
@@ -234,6 +235,6 @@ def checkout_result_data(result: CheckoutResult) -> dict[str, Any]:
         detailed = result
     else:
         detailed = replace(result, transaction=transaction_detail(result.transaction.pk))
-    context = ({"quotes": {result.transaction.pk: result.quote}}
-               if result.quote is not None else {})
-    return CheckoutResultSerializer(detailed, context=context).data
+    if result.quote is not None:
+        detailed.transaction.known_quote = result.quote
+    return CheckoutResultSerializer(detailed).data

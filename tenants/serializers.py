@@ -1,12 +1,13 @@
-from typing import Any, ClassVar
-
 from rest_framework import serializers
 
 from pos.fields import StrictModelSerializer
+from pos.serializers import FieldsBuiltOnce
 from tenants.models import TenantSettings
 
 
-class TenantSettingsSerializer(StrictModelSerializer):
+class TenantSettingsSerializer(FieldsBuiltOnce, StrictModelSerializer):
+    """What every terminal polls: its answer's fields built once (pos.serializers)."""
+
     class Meta:
         model = TenantSettings
         fields = [
@@ -20,21 +21,6 @@ class TenantSettingsSerializer(StrictModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["updated_at"]
-
-    # The answer's fields, built once per process: a ModelSerializer builds every field
-    # again on each use, which made this read (what every terminal polls) cost more than
-    # the request around it. Formatting a value needs no binding to an instance.
-    _shown: ClassVar[dict[str, serializers.Field] | None] = None
-
-    def to_representation(self, instance: TenantSettings) -> dict[str, Any]:
-        cls = type(self)
-        if cls._shown is None:
-            cls._shown = {name: field for name, field in cls().fields.items()
-                          if not field.write_only}
-        values = ((name, getattr(instance, field.source or name))
-                  for name, field in cls._shown.items())
-        return {name: None if value is None else cls._shown[name].to_representation(value)
-                for name, value in values}
 
 
 class TokenRequestSerializer(serializers.Serializer):
