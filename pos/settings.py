@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Above the session and CSRF middleware: it sees (and marks Secure) their cookies.
     "pos.security.SecureCookiesOnHttpsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "pos.security.CSPMiddleware",  # django-csp's, the policy built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -120,7 +120,7 @@ WSGI_APPLICATION = "pos.wsgi.application"
 POS_LOCK_TIMEOUT = env("POS_LOCK_TIMEOUT", "3s")
 DATABASES = {
     "default": {
-        "ENGINE": "django_tenants.postgresql_backend",
+        "ENGINE": "pos.db_backend",  # django-tenants', keeping the search path (its docstring)
         "NAME": env("POS_DB_NAME", "pos"),
         "USER": env("POS_DB_USER", "pos"),
         "PASSWORD": env("POS_DB_PASSWORD", "pos-dev-password"),
