@@ -83,8 +83,8 @@ FISCAL_KINDS = (DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE, DocumentKind.DEB
 
 class FiscalSeries(models.Model):
     """A numbering series of one document kind, optionally for one POS terminal. The row is
-    the counter: issuing locks it (SELECT ... FOR UPDATE), takes `next_number` and
-    `next_control_number` and increments them in the same transaction that saves the
+    the counter: issuing increments `next_number` and `next_control_number` with one
+    UPDATE ... RETURNING (which locks the row) in the same transaction that saves the
     document, so a rollback gives the numbers back and no number is skipped or reused."""
 
     kind = models.CharField(max_length=20, choices=DocumentKind.choices)

@@ -18,7 +18,7 @@ import structlog
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from fiscal.errors import (
@@ -33,7 +33,7 @@ from fiscal.errors import (
     NothingNewToClose,
     NothingToCredit,
 )
-from fiscal.lock_objects import lock_invoice, lock_profile, lock_series
+from fiscal.lock_objects import lock_invoice, lock_profile, take_series_number
 from fiscal.models import (
     DocumentKind,
     ExchangeRate,
@@ -305,11 +305,7 @@ def _payments_snapshot(payments: Sequence[PaymentInput], rate: Decimal,
 
 
 def _take_number(kind: str, terminal: str) -> tuple[FiscalSeries, int, str]:
-    series = lock_series(kind, terminal)
-    number, control = series.next_number, series.next_control_number
-    FiscalSeries.objects.filter(pk=series.pk).update(
-        next_number=F("next_number") + 1, next_control_number=F("next_control_number") + 1
-    )
+    series, number, control = take_series_number(kind, terminal)
     return series, number, f"{series.control_prefix}-{control:08d}"
 
 
