@@ -55,11 +55,12 @@ from reservations.lock_objects import (
 from reservations.models import ReservedTicket, StatusChange
 from reservations.transitions import (
     record_items_created,
+    require_transition,
     transition_reserved_tickets,
     transition_reserved_tickets_where,
     transition_transactions_where,
 )
-from sales.models import Event, Seat, Transaction
+from sales.models import Event, Seat, Ticket, Transaction, new_ticket_code
 from tenants.permissions import acts_on_every_hold
 from tenants.services import current_tenant_settings
 
@@ -104,12 +105,14 @@ def invalidate_availability(event_ids: set[int]) -> None:
         transaction.on_commit(partial(availability_cache.invalidate_events, set(event_ids)))
 
 
-def _call_write_function(name: str, *params: Any) -> dict[str, Any]:
+def _call_write_function(name: str, *params: Any, savepoint: bool = True) -> dict[str, Any]:
     """`SELECT name(params)`: one statement, atomic by itself. Under a caller's
     transaction (an Idempotency-Key) it runs in a savepoint, so that a retry after a
-    deadlock starts clean (pos.concurrency)."""
+    deadlock starts clean (pos.concurrency); `savepoint=False` when the caller's own
+    transaction is what a retry re-runs (a checkout)."""
     placeholders = ", ".join(["%s"] * len(params))
-    scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    scope = (transaction.atomic() if savepoint and connection.in_atomic_block
+             else nullcontext())
     with scope, connection.cursor() as cursor:
         cursor.execute(f"SELECT {name}({placeholders})::text", params)
         return json.loads(cursor.fetchone()[0])
@@ -343,16 +346,38 @@ def extend_hold(
     return tx
 
 
-def complete_items(
-    items: list[ReservedTicket], *, actor: AbstractBaseUser, now: datetime
-) -> None:
-    """ACTIVE → COMPLETED for a paid sale. Raises HoldExpired if any item was expired by
-    someone else meanwhile (the whole checkout then rolls back)."""
-    changed = transition_reserved_tickets(items, to=ReservedTicket.Status.COMPLETED,
-                                          actor=actor, now=now)
-    if len(changed) != len(items):
+def complete_hold(
+    tx: Transaction, items: Sequence[ReservedTicket], *, actor: AbstractBaseUser,
+    now: datetime, payments: Sequence[tuple[int, str]] = (),
+) -> list[list[Ticket]]:
+    """A hold or reservation paid in full becomes a sale: its ACTIVE `items` COMPLETED,
+    the (locked) transaction COMPLETED, one ticket per seat or general-admission unit,
+    audit rows for all of it and for `payments` (id and note of each payment just taken).
+    One call of `pos_complete` (reservations/sql/complete.sql), inside the caller's
+    transaction. HoldExpired if an item was expired meanwhile (the caller's transaction
+    then rolls back). Returns each item's tickets, in item order."""
+    require_transition(tx, Transaction.Status.COMPLETED)
+    codes = [[new_ticket_code() for _ in range(item.quantity)] for item in items]
+    answer = _call_write_function(
+        "pos_complete", tx.pk, actor.pk, now, [item.pk for item in items],
+        [item.pk for item, item_codes in zip(items, codes, strict=True) for _ in item_codes],
+        [code for item_codes in codes for code in item_codes],
+        [payment_id for payment_id, _ in payments], [note for _, note in payments],
+        LOCK_TIMEOUT, savepoint=False)
+    if "error" in answer:
         raise HoldExpired()
+    tx.status, tx.completed_at, tx.payment_deadline = Transaction.Status.COMPLETED, now, None
+    ticket_ids = answer["tickets"]
+    tickets = []
+    for item, item_codes in zip(items, codes, strict=True):
+        tickets.append([Ticket(pk=ticket_ids[code], transaction=tx, event_id=item.event_id,
+                               zone=item.zone, seat=item.seat, code=code,
+                               price=item.unit_price, issued_at=now)
+                        for code in item_codes])
+        for ticket in tickets[-1]:
+            ticket._state.adding = False
     invalidate_availability({items[0].event_id})
+    return tickets
 
 
 def keep_items_until(items: list[ReservedTicket], *, until: datetime, now: datetime) -> None:

@@ -29,6 +29,12 @@ def _actor_id(actor: AbstractBaseUser | None) -> int | None:
     return actor.pk if actor is not None and actor.is_authenticated else None
 
 
+def require_transition(tx: Transaction, to: str) -> None:
+    """IllegalTransition (409) unless the (locked) transaction may move to `to` (for a
+    move written by a database function, reservations/sql/)."""
+    _check(Transaction.TRANSITIONS, f"Transaction {tx.pk}", tx.status, to)
+
+
 def transition_transaction(
     tx: Transaction,
     *,

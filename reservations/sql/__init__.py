@@ -3,6 +3,7 @@
 - `hold.sql`     pos_hold     (reservations.services.hold_seats)
 - `release.sql`  pos_release  (reservations.services.release_hold)
 - `extend.sql`   pos_extend   (reservations.services.extend_hold)
+- `complete.sql` pos_complete (reservations.services.complete_hold)
 - `hold_common.sql`           what release and extend share
 
 Each is the only implementation of its rule; the Python side is a thin call that maps
@@ -16,7 +17,7 @@ from pathlib import Path
 
 SQL_DIR = Path(__file__).resolve().parent
 # hold_common first: release and extend call its functions.
-FILES = ("hold_common.sql", "hold.sql", "release.sql", "extend.sql")
+FILES = ("hold_common.sql", "hold.sql", "release.sql", "extend.sql", "complete.sql")
 
 
 def function_sql() -> list[str]:
@@ -36,6 +37,8 @@ DROP = [
     "timestamptz, text)",
     "DROP FUNCTION IF EXISTS pos_extend(bigint, bigint, boolean, boolean, integer, "
     "timestamptz, text)",
+    "DROP FUNCTION IF EXISTS pos_complete(bigint, bigint, timestamptz, bigint[], bigint[], "
+    "text[], bigint[], text[], text)",
     "DROP FUNCTION IF EXISTS pos_hold_answer(bigint)",
     "DROP FUNCTION IF EXISTS pos_lock_pending_hold(bigint, bigint, boolean, timestamptz)",
 ]

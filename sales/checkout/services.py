@@ -38,7 +38,7 @@ from reservations.lock_objects import lock_items, lock_transaction
 from reservations.models import ReservedTicket, StatusChange
 from reservations.services import (
     cancel_items,
-    complete_items,
+    complete_hold,
     keep_items_until,
     live_hold_items,
     locked_hold_for,
@@ -268,24 +268,23 @@ def _settle(tx: Transaction, items: list[ReservedTicket], payments: Sequence[Pay
     elif breakdown.balance_ves > 0:
         _require_reservation(quote, reserve=reserve, first=first,
                              min_percent=venue.min_down_payment_percent)
-    created = _record_payments(tx, payments, quote.rate, user, now)
+    created = _record_payments(tx, payments, quote.rate, user)
     if quote.breakdown.is_paid_in_full:
-        tickets, invoice = _complete(tx, items, user, now, quote=quote,
-                                     received=len(payments), terminal=terminal)
+        tickets, invoice = _complete(tx, items, user, now, quote=quote, payments=created,
+                                     terminal=terminal)
         if first:  # nothing older to show than what was just written, but the history
             _show_sale(tx, user=user, items=items, payments=created, tickets=tickets,
                        documents=[invoice])
-    elif first:
+        return quote
+    _audit_payments(tx, created, user, now)
+    if first:
         deadline = now + timedelta(hours=venue.partial_payment_hours)
         keep_items_until(items, until=deadline, now=now)
         tx.payment_deadline = deadline
         transition_transaction(tx, to=Transaction.Status.RESERVED, actor=user, now=now,
                                note=f"partly paid; pay by {deadline.isoformat()}")
-        issue_payment_receipt(tx=tx, quote=quote, received=len(payments), issued_by=user,
-                              now=now, terminal=terminal)
-    else:
-        issue_payment_receipt(tx=tx, quote=quote, received=len(payments), issued_by=user,
-                              now=now, terminal=terminal)
+    issue_payment_receipt(tx=tx, quote=quote, received=len(payments), issued_by=user,
+                          now=now, terminal=terminal)
     return quote
 
 
@@ -364,51 +363,43 @@ def _require_reservation(quote: Quote, *, reserve: bool, first: bool,
 
 
 def _record_payments(tx: Transaction, payments: Sequence[PaymentInput], rate: Decimal,
-                     user: AbstractBaseUser, now: datetime) -> list[Payment]:
-    created = Payment.objects.bulk_create(
+                     user: AbstractBaseUser) -> list[Payment]:
+    """The payments, as received (their audit rows: `_audit_payments`, or with the sale's
+    completion)."""
+    return Payment.objects.bulk_create(
         Payment(transaction=tx, method=p.method, currency=p.currency, amount=p.amount,
                 reference=p.reference.strip(), change_ves=p.change_ves,
                 exchange_rate=Decimal("1") if p.currency == LEGAL_CURRENCY else rate,
                 received_by=user)
         for p in payments
     )
+
+
+def _payment_note(payment: Payment) -> str:
+    return (f"{payment.amount} {payment.currency} {payment.method}"
+            + (f" ref {payment.reference}" if payment.reference else "")
+            + (f", change Bs {payment.change_ves}" if payment.change_ves else ""))
+
+
+def _audit_payments(tx: Transaction, payments: Sequence[Payment], user: AbstractBaseUser,
+                    now: datetime) -> None:
     StatusChange.objects.bulk_create(
         StatusChange(subject=StatusChange.Subject.PAYMENT, subject_id=p.pk, transaction=tx,
                      from_status="", to_status="received", reason=StatusChange.Reason.USER,
-                     actor_id=user.pk, created_at=now,
-                     note=f"{p.amount} {p.currency} {p.method}"
-                          + (f" ref {p.reference}" if p.reference else "")
-                          + (f", change Bs {p.change_ves}" if p.change_ves else ""))
-        for p in created
+                     actor_id=user.pk, created_at=now, note=_payment_note(p))
+        for p in payments
     )
-    return created
-
-
-def _issue_tickets(tx: Transaction, items: Sequence[ReservedTicket]) -> list[list[Ticket]]:
-    """One ticket per seat or GA unit; each item's tickets, in item order (with the seat
-    and zone they show)."""
-    created = Ticket.objects.bulk_create(
-        Ticket(transaction=tx, event_id=item.event_id, zone=item.zone, seat=item.seat,
-               price=item.unit_price)
-        for item in items
-        for _ in range(item.quantity)
-    )
-    per_item, start = [], 0
-    for item in items:
-        per_item.append(created[start:start + item.quantity])
-        start += item.quantity
-    return per_item
 
 
 def _complete(tx: Transaction, items: Sequence[ReservedTicket], user: AbstractBaseUser,
-              now: datetime, *, quote: Quote, received: int,
+              now: datetime, *, quote: Quote, payments: Sequence[Payment],
               terminal: str) -> tuple[list[Ticket], FiscalDocument]:
-    complete_items(list(items), actor=user, now=now)
-    tx.payment_deadline = None
-    transition_transaction(tx, to=Transaction.Status.COMPLETED, actor=user, now=now)
-    tickets = _issue_tickets(tx, items)
+    """The sale completed with its tickets (and the audit rows of `payments`, the ones
+    taken now), then its invoice."""
+    tickets = complete_hold(tx, items, actor=user, now=now,
+                            payments=[(p.pk, _payment_note(p)) for p in payments])
     # Same DB transaction: if anything after this fails, the invoice number is given back.
-    invoice = issue_invoice(tx=tx, items=items, quote=quote, received=received,
+    invoice = issue_invoice(tx=tx, items=items, quote=quote, received=len(payments),
                             issued_by=user, now=now, terminal=terminal,
                             ticket_ids=[[t.pk for t in each] for each in tickets])
     return [t for each in tickets for t in each], invoice
