@@ -47,6 +47,9 @@ def alpha_data(alpha) -> dict[str, int]:
         from fiscal.models import ExchangeRate
 
         ids["exchange-rate"] = ExchangeRate.objects.values_list("id", flat=True).first()
+        # A user B has no id for: B's users were made like A's, so their ids coincide.
+        ids["staff"] = get_user_model().objects.create_user(
+            pk=987_654, username=f"{MARKER}-cashier").pk
         ids.update(_optional_ids(sold["id"]))
     return ids
 
@@ -70,7 +73,7 @@ def _optional_ids(transaction_id: int) -> dict[str, int]:
 
 def _id_for(view_name: str, ids: dict[str, int]) -> int:
     for prefix, kind in [("venue-", "venue"), ("event-", "event"), ("zone-", "zone"),
-                         ("seat-detail", "seat"),
+                         ("seat-detail", "seat"), ("staff-", "staff"),
                          ("hold-", "hold"), ("transaction-", "transaction"),
                          ("pos-ticket", "ticket"), ("fiscal-ticket", "ticket"),
                          ("fiscal-exchange-rate", "exchange-rate"),
