@@ -366,7 +366,10 @@ def complete_hold(
         LOCK_TIMEOUT, savepoint=False)
     if "error" in answer:
         raise HoldExpired()
+    # The instances as written, for the caller's answer.
     tx.status, tx.completed_at, tx.payment_deadline = Transaction.Status.COMPLETED, now, None
+    for item in items:
+        item.status = ReservedTicket.Status.COMPLETED
     ticket_ids = answer["tickets"]
     tickets = []
     for item, item_codes in zip(items, codes, strict=True):
