@@ -23,6 +23,7 @@ from functools import partial
 from typing import Any
 
 import structlog
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
@@ -60,7 +61,7 @@ from reservations.transitions import (
     transition_reserved_tickets_where,
     transition_transactions_where,
 )
-from sales.models import Event, Seat, Ticket, Transaction, new_ticket_code
+from sales.models import Event, Seat, Ticket, Transaction, Zone, new_ticket_code
 from tenants.permissions import acts_on_every_hold
 from tenants.services import current_tenant_settings
 
@@ -152,9 +153,18 @@ def _build_hold(answer: dict[str, Any], *, user: AbstractBaseUser,
     the API answer: no second read."""
     data = answer["transaction"]
     tx = Transaction(pk=data["id"], event_id=data.get("event", event_id),
-                     cashier_id=user.pk, status=data.get("status", Transaction.Status.PENDING),
+                     cashier_id=data.get("cashier", user.pk),
+                     status=data.get("status", Transaction.Status.PENDING),
                      currency=data["currency"], subtotal=Decimal(data["subtotal"]),
                      extensions_used=data.get("extensions_used", 0))
+    for name in ("customer_name", "customer_tax_id", "customer_email"):
+        if name in data:  # pos_lock_sale answers the whole row
+            setattr(tx, name, data[name])
+    for name in ("payment_deadline", "created_at", "completed_at"):
+        if data.get(name):
+            setattr(tx, name, parse_datetime(data[name]))
+    if tx.cashier_id == user.pk:
+        tx.cashier = user
     tx._state.adding = False
     default_until = answer.get("reserved_until")
     tx.written_items = [
@@ -252,6 +262,21 @@ def _refuse_hold(answer: dict[str, Any], *, event_id: int) -> None:
 # --- Acting on an existing hold ------------------------------------------------------
 
 
+def lock_sale(*, user: AbstractBaseUser, transaction_id: int, now: datetime) -> Transaction:
+    """The transaction, locked (inside the caller's transaction), with its ACTIVE items
+    (`written_items`) and whether they are all live (`items_live`): one call of
+    `pos_lock_sale` (reservations/sql/lock_sale.sql). A cashier sees only their own
+    (others' are HoldNotFound, as holds_visible_to)."""
+    answer = _call_write_function("pos_lock_sale", transaction_id, user.pk,
+                                  acts_on_every_hold(user), now, LOCK_TIMEOUT,
+                                  savepoint=False)
+    if "error" in answer:
+        raise HoldNotFound()
+    tx = _build_hold(answer, user=user)
+    tx.items_live = answer["live"]
+    return tx
+
+
 def locked_hold_for(user: AbstractBaseUser, transaction_id: int) -> Transaction:
     """The transaction, locked (inside the caller's atomic block); a cashier sees only
     their own (others' are 404)."""
@@ -346,16 +371,22 @@ def extend_hold(
     return tx
 
 
+@dataclass(frozen=True)
+class CompletedSale:
+    tickets: list[list[Ticket]]  # each item's, in item order
+    history: list[StatusChange]  # every audit row of the transaction, in order
+
+
 def complete_hold(
-    tx: Transaction, items: Sequence[ReservedTicket], *, actor: AbstractBaseUser,
+    tx: Transaction, items: Sequence[HeldItem], *, actor: AbstractBaseUser,
     now: datetime, payments: Sequence[tuple[int, str]] = (),
-) -> list[list[Ticket]]:
-    """A hold or reservation paid in full becomes a sale: its ACTIVE `items` COMPLETED,
-    the (locked) transaction COMPLETED, one ticket per seat or general-admission unit,
-    audit rows for all of it and for `payments` (id and note of each payment just taken).
-    One call of `pos_complete` (reservations/sql/complete.sql), inside the caller's
-    transaction. HoldExpired if an item was expired meanwhile (the caller's transaction
-    then rolls back). Returns each item's tickets, in item order."""
+) -> CompletedSale:
+    """A hold or reservation paid in full becomes a sale: its ACTIVE `items` (as
+    `lock_sale` answered them) COMPLETED, the (locked) transaction COMPLETED, one ticket
+    per seat or general-admission unit, audit rows for all of it and for `payments` (id
+    and note of each payment just taken). One call of `pos_complete`
+    (reservations/sql/complete.sql), inside the caller's transaction. HoldExpired if an
+    item was expired meanwhile (the caller's transaction then rolls back)."""
     require_transition(tx, Transaction.Status.COMPLETED)
     codes = [[new_ticket_code() for _ in range(item.quantity)] for item in items]
     answer = _call_write_function(
@@ -373,14 +404,30 @@ def complete_hold(
     ticket_ids = answer["tickets"]
     tickets = []
     for item, item_codes in zip(items, codes, strict=True):
-        tickets.append([Ticket(pk=ticket_ids[code], transaction=tx, event_id=item.event_id,
-                               zone=item.zone, seat=item.seat, code=code,
-                               price=item.unit_price, issued_at=now)
+        zone = Zone(pk=item.zone_id, name=item.zone.name, tax_category=item.zone.tax_category)
+        seat = Seat(pk=item.seat_id, label=item.seat.label) if item.seat_id else None
+        tickets.append([_written(Ticket(pk=ticket_ids[code], transaction=tx,
+                                        event_id=item.event_id, zone=zone, seat=seat,
+                                        code=code, price=item.unit_price, issued_at=now))
                         for code in item_codes])
-        for ticket in tickets[-1]:
-            ticket._state.adding = False
     invalidate_availability({items[0].event_id})
-    return tickets
+    return CompletedSale(tickets=tickets, history=[_history_row(row, tx)
+                                                   for row in answer["history"]])
+
+
+def _written(instance: Any) -> Any:
+    instance._state.adding = False
+    return instance
+
+
+def _history_row(row: dict[str, Any], tx: Transaction) -> StatusChange:
+    """An audit row as a write function answered it (with its actor's username)."""
+    actor = (_written(get_user_model()(pk=row["actor"], username=row["actor_username"]))
+             if row["actor"] else None)
+    return _written(StatusChange(
+        pk=row["id"], subject=row["subject"], subject_id=row["subject_id"], transaction=tx,
+        from_status=row["from_status"], to_status=row["to_status"], reason=row["reason"],
+        note=row["note"], actor=actor, created_at=parse_datetime(row["created_at"])))
 
 
 def keep_items_until(items: list[ReservedTicket], *, until: datetime, now: datetime) -> None:

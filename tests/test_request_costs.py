@@ -1,8 +1,8 @@
 """What the hot path saves must not change what it answers: the answers built with fields
-made once (pos.serializers.FieldsBuiltOnce) equal DRF's own, a checkout is one database
-call for the completion and nine statements in all, and the search path kept between
-requests of a tenant is set again whenever the tenant changes or a rollback may have
-undone it."""
+made once (pos.serializers.FieldsBuiltOnce) equal DRF's own; a checkout is one database
+call to lock the sale, one to complete it, seven statements in all, and answers the sale
+as written; the search path kept between requests of a tenant is set again whenever the
+tenant changes or a rollback may have undone it."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_a_sale_and_a_reservation_answer_as_drf_would(alpha, setup, cashier):
             "VES": "660.00", "USD": "6.81"}  # USD 6.60 plus the IGTF it bears, rounded up
 
 
-def test_a_checkout_is_nine_statements_and_completes_everything(alpha, setup, cashier):
+def test_a_checkout_is_seven_statements_and_completes_everything(alpha, setup, cashier):
     first = api_hold_id(cashier, setup, "B1")  # the first invoice creates its series
     cashier.post(f"/api/holds/{first}/checkout/", checkout_body(("cash", "VES", "1160.00")),
                  format="json")
@@ -64,9 +64,10 @@ def test_a_checkout_is_nine_statements_and_completes_everything(alpha, setup, ca
     statements = [q["sql"] for q in queries.captured_queries]
     assert not any(s.startswith("SET search_path") for s in statements), statements
     assert sum(1 for s in statements if "pos_complete(" in s) == 1
-    # BEGIN, the sale's lock, its items, the payment, pos_complete, the number, the
-    # invoice, the history for the answer, COMMIT.
-    assert len(statements) <= 9, "\n".join(s[:70] for s in statements)
+    # BEGIN, pos_lock_sale (the sale locked, with its items), the payment, pos_complete
+    # (with the history for the answer), the number, the invoice, COMMIT.
+    assert len(statements) == 7, "\n".join(s[:70] for s in statements)
+    assert sum(1 for s in statements if "pos_lock_sale(" in s) == 1
     assert sale["status"] == "completed"
     assert [t["label"] for t in sale["tickets"]] == ["A1", "A2", "A3"]
     assert {i["status"] for i in sale["items"]} == {"completed"}

@@ -3,6 +3,7 @@
 - `hold.sql`     pos_hold     (reservations.services.hold_seats)
 - `release.sql`  pos_release  (reservations.services.release_hold)
 - `extend.sql`   pos_extend   (reservations.services.extend_hold)
+- `lock_sale.sql` pos_lock_sale (reservations.services.lock_sale)
 - `complete.sql` pos_complete (reservations.services.complete_hold)
 - `hold_common.sql`           what release and extend share
 
@@ -17,7 +18,8 @@ from pathlib import Path
 
 SQL_DIR = Path(__file__).resolve().parent
 # hold_common first: release and extend call its functions.
-FILES = ("hold_common.sql", "hold.sql", "release.sql", "extend.sql", "complete.sql")
+FILES = ("hold_common.sql", "hold.sql", "release.sql", "extend.sql", "lock_sale.sql",
+         "complete.sql")
 
 
 def function_sql() -> list[str]:
@@ -37,6 +39,7 @@ DROP = [
     "timestamptz, text)",
     "DROP FUNCTION IF EXISTS pos_extend(bigint, bigint, boolean, boolean, integer, "
     "timestamptz, text)",
+    "DROP FUNCTION IF EXISTS pos_lock_sale(bigint, bigint, boolean, timestamptz, text)",
     "DROP FUNCTION IF EXISTS pos_complete(bigint, bigint, timestamptz, bigint[], bigint[], "
     "text[], bigint[], text[], text)",
     "DROP FUNCTION IF EXISTS pos_hold_answer(bigint)",

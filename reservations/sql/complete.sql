@@ -11,7 +11,9 @@
 --   4. one ticket per seat or general-admission unit: `p_ticket_items` names the item of
 --      each ticket (an item of 3 GA units three times), `p_ticket_codes` its code (made
 --      in Python, sales.models.new_ticket_code);
---   5. answer each ticket's id by its code.
+--   5. answer each ticket's id by its code;
+--   6. and the sale's history (every audit row of the transaction), so that the answer
+--      needs no second read.
 --
 -- Locks, in the order of reservations/lock_objects.py: the items (6), after the caller's
 -- transaction row (3).
@@ -86,6 +88,18 @@ BEGIN
          ORDER BY t.n
         RETURNING id, code)
     SELECT jsonb_object_agg(code, id) INTO v_tickets FROM issued;
-    RETURN jsonb_build_object('tickets', v_tickets);
+
+    -- 6. The sale's whole history, for the answer (reservations.models.StatusChange
+    --    order).
+    RETURN jsonb_build_object('tickets', v_tickets, 'history', (
+        SELECT jsonb_agg(jsonb_build_object(
+                   'id', sc.id, 'subject', sc.subject, 'subject_id', sc.subject_id,
+                   'from_status', sc.from_status, 'to_status', sc.to_status,
+                   'reason', sc.reason, 'note', sc.note, 'actor', sc.actor_id,
+                   'actor_username', u.username, 'created_at', sc.created_at)
+                 ORDER BY sc.created_at, sc.id)
+          FROM reservations_statuschange sc
+          LEFT JOIN auth_user u ON u.id = sc.actor_id
+         WHERE sc.transaction_id = p_tx_id));
 END;
 $$;

@@ -37,10 +37,13 @@ from reservations.errors import HoldExpired, HoldNotFound
 from reservations.lock_objects import lock_items, lock_transaction
 from reservations.models import ReservedTicket, StatusChange
 from reservations.services import (
+    CompletedSale,
+    HeldItem,
     cancel_items,
     complete_hold,
     keep_items_until,
     live_hold_items,
+    lock_sale,
     locked_hold_for,
     refund_items,
 )
@@ -190,7 +193,7 @@ def checkout_hold(
     now = now or timezone.now()
     validate_payments(payments)
     with transaction.atomic():
-        tx = locked_hold_for(user, transaction_id)
+        tx = lock_sale(user=user, transaction_id=transaction_id, now=now)
         if tx.status == Transaction.Status.COMPLETED:
             return CheckoutResult(transaction=tx, quote=None, replayed=True)
         if tx.status == Transaction.Status.EXPIRED:
@@ -201,7 +204,7 @@ def checkout_hold(
                 + ("add payments to it instead." if tx.status == Transaction.Status.RESERVED
                    else "it cannot be checked out.")
             )
-        items = live_hold_items(tx, now)
+        items = _live_items(tx)
         if customer:
             tx.customer_name, tx.customer_tax_id = customer.name, customer.tax_id
             tx.customer_email = customer.email
@@ -229,7 +232,7 @@ def add_payment(
     validate_payments(payments)
     with transaction.atomic():
         try:
-            tx = locked_hold_for(user, transaction_id)
+            tx = lock_sale(user=user, transaction_id=transaction_id, now=now)
         except HoldNotFound:
             raise TransactionNotFound() from None
         if tx.status == Transaction.Status.EXPIRED:
@@ -239,14 +242,22 @@ def add_payment(
                 f"Transaction {tx.pk} is {tx.status}; payments are only added to a "
                 "reserved (partially paid) transaction."
             )
-        items = live_hold_items(tx, now, expired_message=RESERVATION_EXPIRED)
+        items = _live_items(tx, expired_message=RESERVATION_EXPIRED)
         quote = _settle(tx, items, payments, user=user, now=now, terminal=terminal,
                         reserve=reserve)
     logger.info("payment.added", transaction=tx.pk, status=tx.status)
     return CheckoutResult(transaction=tx, quote=quote)
 
 
-def _settle(tx: Transaction, items: list[ReservedTicket], payments: Sequence[PaymentInput],
+def _live_items(tx: Transaction, *, expired_message: str | None = None) -> list[HeldItem]:
+    """The locked sale's ACTIVE items (reservations.services.lock_sale), all live, or
+    HoldExpired: expiry is exact, whether or not the expiry job has recorded it yet."""
+    if not tx.items_live:
+        raise HoldExpired(expired_message)
+    return tx.written_items
+
+
+def _settle(tx: Transaction, items: list[HeldItem], payments: Sequence[PaymentInput],
             *, user: AbstractBaseUser, now: datetime, terminal: str,
             reserve: bool) -> Quote:
     """Record payments, then complete the sale or keep it reserved (see the module
@@ -270,11 +281,10 @@ def _settle(tx: Transaction, items: list[ReservedTicket], payments: Sequence[Pay
                              min_percent=venue.min_down_payment_percent)
     created = _record_payments(tx, payments, quote.rate, user)
     if quote.breakdown.is_paid_in_full:
-        tickets, invoice = _complete(tx, items, user, now, quote=quote, payments=created,
-                                     terminal=terminal)
-        if first:  # nothing older to show than what was just written, but the history
-            _show_sale(tx, user=user, items=items, payments=created, tickets=tickets,
-                       documents=[invoice])
+        sale, invoice = _complete(tx, items, user, now, quote=quote, payments=created,
+                                  terminal=terminal)
+        if first:  # nothing older to show than what was just written, and its history
+            _show_sale(tx, items=items, payments=created, sale=sale, documents=[invoice])
         return quote
     _audit_payments(tx, created, user, now)
     if first:
@@ -391,33 +401,30 @@ def _audit_payments(tx: Transaction, payments: Sequence[Payment], user: Abstract
     )
 
 
-def _complete(tx: Transaction, items: Sequence[ReservedTicket], user: AbstractBaseUser,
+def _complete(tx: Transaction, items: Sequence[HeldItem], user: AbstractBaseUser,
               now: datetime, *, quote: Quote, payments: Sequence[Payment],
-              terminal: str) -> tuple[list[Ticket], FiscalDocument]:
+              terminal: str) -> tuple[CompletedSale, FiscalDocument]:
     """The sale completed with its tickets (and the audit rows of `payments`, the ones
     taken now), then its invoice."""
-    tickets = complete_hold(tx, items, actor=user, now=now,
-                            payments=[(p.pk, _payment_note(p)) for p in payments])
+    sale = complete_hold(tx, items, actor=user, now=now,
+                         payments=[(p.pk, _payment_note(p)) for p in payments])
     # Same DB transaction: if anything after this fails, the invoice number is given back.
     invoice = issue_invoice(tx=tx, items=items, quote=quote, received=len(payments),
                             issued_by=user, now=now, terminal=terminal,
-                            ticket_ids=[[t.pk for t in each] for each in tickets])
-    return [t for each in tickets for t in each], invoice
+                            ticket_ids=[[t.pk for t in each] for each in sale.tickets])
+    return sale, invoice
 
 
-def _show_sale(tx: Transaction, *, user: AbstractBaseUser, items: list[ReservedTicket],
-               payments: list[Payment], tickets: list[Ticket],
-               documents: list[FiscalDocument]) -> None:
+def _show_sale(tx: Transaction, *, items: list[HeldItem], payments: list[Payment],
+               sale: CompletedSale, documents: list[FiscalDocument]) -> None:
     """Attach to `tx` what its answer shows, as written (Django's prefetch cache, read by
-    the serializers' `.all()`), so that the answer needs one read (its history) instead
-    of six (sales.serializers.checkout_result_data)."""
-    if tx.cashier_id == user.pk:
-        tx.cashier = user
+    the serializers' `.all()`), so that the answer needs no read at all
+    (sales.serializers.checkout_result_data): the cashier is the user who checked out,
+    whom `lock_sale` attached."""
     tx._prefetched_objects_cache = {
-        "reserved_tickets": items, "payments": payments, "tickets": tickets,
-        "fiscal_documents": documents,
-        "status_changes": list(StatusChange.objects.filter(transaction=tx)
-                               .select_related("actor")),
+        "reserved_tickets": items, "payments": payments,
+        "tickets": [t for each in sale.tickets for t in each],
+        "fiscal_documents": documents, "status_changes": sale.history,
     }
 
 
