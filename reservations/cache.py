@@ -60,5 +60,7 @@ def store_snapshot_and_meta(
 
 
 def invalidate_events(event_ids: set[int]) -> None:
-    if event_ids:
+    if len(event_ids) == 1:  # the usual case: one command, not a MULTI/EXEC pipeline
+        cache.set(_version_key(next(iter(event_ids))), uuid.uuid4().hex, timeout=None)
+    elif event_ids:
         cache.set_many({_version_key(e): uuid.uuid4().hex for e in event_ids}, timeout=None)
