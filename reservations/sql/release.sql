@@ -19,6 +19,8 @@ CREATE OR REPLACE FUNCTION pos_release(
     p_lock_timeout text
 ) RETURNS jsonb
 LANGUAGE plpgsql
+-- One plan per statement per connection, made once (reservations/sql/__init__.py).
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_refusal jsonb;
