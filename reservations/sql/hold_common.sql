@@ -44,7 +44,8 @@ LANGUAGE sql STABLE
 AS $$
     SELECT jsonb_build_object(
         'transaction', jsonb_build_object(
-            'id', t.id, 'status', t.status, 'event', t.event_id, 'currency', t.currency,
+            'id', t.id, 'status', t.status, 'event', t.event_id, 'cashier', t.cashier_id,
+            'currency', t.currency,
             'subtotal', t.subtotal::text, 'extensions_used', t.extensions_used),
         'items', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                       'id', i.id, 'seat', i.seat_id, 'seat_label', s.label,
