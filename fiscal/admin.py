@@ -60,8 +60,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(FiscalDocument)
 class FiscalDocumentAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "kind", "control_number", "issued_at", "buyer_name",
-                    "total_ves", "amount_due_ves", "z_report"]
-    list_filter = ["kind", "fiscal_day"]
+                    "total_ves", "amount_due_ves", "terminal", "z_report"]
+    list_filter = ["kind", "fiscal_day", "terminal"]
     search_fields = ["control_number", "buyer_name", "buyer_tax_id"]
 
 

@@ -143,6 +143,7 @@ DOCUMENT: Any = {'id': 1,
                             'received_now': True}],
               'balance_ves': '-623.40'},
  'issued_by': 'cashier',
+ 'terminal': 'CAJA-1',
  'z_number': None}
 
 CREDIT_NOTE: Any = {'id': 4,
@@ -209,6 +210,7 @@ CREDIT_NOTE: Any = {'id': 4,
                              'invoice_date': '30/11/2026'},
               'full': False},
  'issued_by': 'admin',
+ 'terminal': '',
  'z_number': None}
 
 DEBIT_NOTE_REQUEST: Any = {'reason': 'Recargo por entrega a domicilio',
@@ -278,6 +280,7 @@ DEBIT_NOTE: Any = {'id': 5,
                              'invoice_control_number': '00-00000001',
                              'invoice_date': '30/11/2026'}},
  'issued_by': 'admin',
+ 'terminal': '',
  'z_number': None}
 
 X_REPORT: Any = {'fiscal_day': '2026-11-30',

@@ -166,6 +166,9 @@ class FiscalDocument(models.Model):
     snapshot = models.JSONField()
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="+")
+    # The POS terminal it was issued at (X-POS-Terminal), whether or not the terminal has
+    # a series of its own: the till its payments went into.
+    terminal = models.CharField(max_length=40, blank=True, default="")
     z_report = models.ForeignKey("ZReport", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="documents")
 

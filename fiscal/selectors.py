@@ -151,8 +151,10 @@ def _payment_rows(rows: dict[tuple[str, str], dict[str, object]]) -> list[dict[s
 
 
 def _till_of(doc: FiscalDocument) -> tuple[str, str]:
-    """Who took the money and at which terminal (the document's series)."""
-    return doc.issued_by.username if doc.issued_by_id else "", doc.series.terminal
+    """Who took the money and at which terminal. Documents issued before the terminal was
+    recorded on them fall back to their series' (empty for the default series)."""
+    return (doc.issued_by.username if doc.issued_by_id else "",
+            doc.terminal or doc.series.terminal)
 
 
 def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, object]:

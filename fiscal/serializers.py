@@ -91,7 +91,10 @@ class FiscalDocumentSerializer(FiscalDocumentListSerializer):
         fields = [*FiscalDocumentListSerializer.Meta.fields, "series_code", "reason",
                   "issuer_name", "issuer_rif", "issuer_address", "buyer_tax_id",
                   "base_total_ves", "exempt_ves", "iva_total_ves", "municipal_ves", "paid_ves",
-                  "snapshot", "issued_by", "z_number"]
+                  "snapshot", "issued_by", "terminal", "z_number"]
+        extra_kwargs = {"terminal": {"help_text": "The POS terminal it was issued at "
+                                                  "(X-POS-Terminal); empty when none was "
+                                                  "named."}}
 
 
 class DocumentSummarySerializer(serializers.ModelSerializer):

@@ -351,7 +351,7 @@ def _issue(
         buyer_name=buyer_name or FINAL_CONSUMER, buyer_tax_id=buyer_tax_id,
         sale_currency=b.sale_currency, foreign_currency=figures.foreign_currency,
         exchange_rate=figures.rate,
-        snapshot=snapshot, issued_by=issued_by, **amounts,
+        snapshot=snapshot, issued_by=issued_by, terminal=terminal, **amounts,
     )
     logger.info("fiscal.document_issued", kind=kind, number=document.display_number,
                 control=control, transaction=tx.pk if tx else None)
