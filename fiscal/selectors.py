@@ -4,9 +4,10 @@ and the X/Z report figures."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -137,17 +138,58 @@ def _money(value: Decimal) -> str:
     return str(value.quantize(ZERO))
 
 
-def _payment_row(rows: dict[tuple[str, str], dict[str, object]], method: str,
-                 currency: str) -> dict[str, object]:
+PaymentRows = dict[tuple[str, str], dict[str, object]]
+
+
+def _payment_row(rows: PaymentRows, method: str, currency: str) -> dict[str, object]:
     return rows.setdefault((method, currency), {
         "method": method, "currency": currency, "count": 0, "amount": ZERO,
         "amount_ves": ZERO, "change_given_ves": ZERO})
 
 
-def _payment_rows(rows: dict[tuple[str, str], dict[str, object]]) -> list[dict[str, object]]:
+def _payment_rows(rows: PaymentRows) -> list[dict[str, object]]:
     return [{**row, "amount": _money(row["amount"]), "amount_ves": _money(row["amount_ves"]),
              "change_given_ves": _money(row["change_given_ves"])}
             for _, row in sorted(rows.items())]
+
+
+def _received_payments(doc: FiscalDocument) -> list[dict[str, Any]]:
+    """The payments taken with the document: those of a payment receipt, and the part of
+    an invoice paid at its checkout (earlier partial payments are on their receipts)."""
+    if doc.kind not in (DocumentKind.INVOICE, DocumentKind.PAYMENT_RECEIPT):
+        return []
+    return [p for p in doc.snapshot.get("payments", []) if p.get("received_now")]
+
+
+def _count_payment(rows: PaymentRows, payment: dict[str, Any]) -> None:
+    """Add one payment to `rows`: the one place payments are summed."""
+    row = _payment_row(rows, payment["method"], payment["currency"])
+    row["count"] += 1
+    row["amount"] += Decimal(payment["amount"])
+    row["amount_ves"] += Decimal(payment["amount_ves"])
+    # Change goes back out of the Bs cash drawer: the rows count what the venue kept, so
+    # each drawer reconciles.
+    change = Decimal(payment.get("change_ves", "0"))
+    if change:
+        drawer = _payment_row(rows, "cash", LEGAL_CURRENCY)
+        drawer["amount"] -= change
+        drawer["amount_ves"] -= change
+        drawer["change_given_ves"] += change
+
+
+def _series_numbers(documents: Iterable[FiscalDocument]) -> list[dict[str, object]]:
+    """First and last number and count of each series among the documents."""
+    series: dict[str, dict[str, object]] = {}
+    for doc in sorted(documents, key=lambda d: (d.series_code, d.number)):
+        numbers = series.setdefault(doc.series_code, {"kind": doc.kind, "count": 0,
+                                                      "first": doc.display_number})
+        numbers["count"] += 1
+        numbers["last"] = doc.display_number
+    return [{"series": code, **values} for code, values in sorted(series.items())]
+
+
+def _counts(documents: Sequence[FiscalDocument]) -> dict[str, int]:
+    return {kind: sum(1 for d in documents if d.kind == kind) for kind in DocumentKind}
 
 
 def _till_of(doc: FiscalDocument) -> tuple[str, str]:
@@ -167,36 +209,17 @@ def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, o
     net = dict.fromkeys(AMOUNT_FIELDS, ZERO)
     by_kind: dict[str, dict[str, object]] = {}
     taxes: dict[tuple[str, str], list[Decimal]] = {}
-    series: dict[str, dict[str, object]] = {}
-    payments: dict[tuple[str, str], dict[str, object]] = {}
-    tills: dict[tuple[str, str], dict[tuple[str, str], dict[str, object]]] = {}
+    payments: PaymentRows = {}
+    tills: dict[tuple[str, str], PaymentRows] = {}
     receipts = {"count": 0, "amount_ves": ZERO}
-    for doc in sorted(documents, key=lambda d: (d.series_code, d.number)):
-        numbers = series.setdefault(doc.series_code, {"kind": doc.kind, "count": 0,
-                                                      "first": doc.display_number})
-        numbers["count"] += 1
-        numbers["last"] = doc.display_number
+    for doc in documents:
         if doc.kind == DocumentKind.PAYMENT_RECEIPT:
             receipts["count"] += 1
             receipts["amount_ves"] += doc.paid_ves
-        if doc.kind in (DocumentKind.INVOICE, DocumentKind.PAYMENT_RECEIPT):
-            for p in doc.snapshot.get("payments", []):
-                if not p.get("received_now"):
-                    continue
-                till = tills.setdefault(_till_of(doc), {})
-                for rows in (payments, till):
-                    row = _payment_row(rows, p["method"], p["currency"])
-                    row["count"] += 1
-                    row["amount"] += Decimal(p["amount"])
-                    row["amount_ves"] += Decimal(p["amount_ves"])
-                    # Change goes back out of the Bs cash drawer: the rows count what the
-                    # venue kept, so each drawer reconciles.
-                    change = Decimal(p.get("change_ves", "0"))
-                    if change:
-                        drawer = _payment_row(rows, "cash", LEGAL_CURRENCY)
-                        drawer["amount"] -= change
-                        drawer["amount_ves"] -= change
-                        drawer["change_given_ves"] += change
+        for p in _received_payments(doc):
+            till = tills.setdefault(_till_of(doc), {})
+            for rows in (payments, till):
+                _count_payment(rows, p)
         sign = SIGN.get(doc.kind)
         if sign is None:
             continue
@@ -212,14 +235,14 @@ def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, o
     return {
         "fiscal_day": day.isoformat(),
         "documents": len(documents),
-        "counts": {kind: sum(1 for d in documents if d.kind == kind) for kind in DocumentKind},
+        "counts": _counts(documents),
         "net_sales": {field: _money(value) for field, value in net.items()},
         "taxes": [{"category": category, "rate": rate, "base_ves": _money(base),
                    "iva_ves": _money(iva)}
                   for (category, rate), (base, iva) in sorted(taxes.items())],
         "by_kind": {kind: {k: (v if k == "count" else _money(v)) for k, v in values.items()}
                     for kind, values in sorted(by_kind.items())},
-        "series": [{"series": code, **values} for code, values in sorted(series.items())],
+        "series": _series_numbers(documents),
         "payments": _payment_rows(payments),
         # The same, per cashier and terminal: each till's drawer on its own.
         "by_till": [{"cashier": cashier, "terminal": terminal, "payments": _payment_rows(rows)}
