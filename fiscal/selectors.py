@@ -1,5 +1,5 @@
-"""Reads of fiscal data: the profile, the exchange rate of a fiscal day, documents, tickets
-and the X/Z report figures."""
+"""Reads of fiscal data: the profile, the exchange rate of a fiscal day, documents, tickets,
+the X/Z report figures and cashier shifts."""
 
 from __future__ import annotations
 
@@ -16,9 +16,16 @@ from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from fiscal.errors import ExchangeRateMissing
-from fiscal.models import DocumentKind, ExchangeRate, FiscalDocument, FiscalProfile, ZReport
+from fiscal.models import (
+    DocumentKind,
+    ExchangeRate,
+    FiscalDocument,
+    FiscalProfile,
+    Shift,
+    ZReport,
+)
 from fiscal.taxes import LEGAL_CURRENCY
-from sales.models import Ticket
+from sales.models import PaymentMethod, Ticket
 from tenants import identity
 from tenants.permissions import sees_every_sale
 
@@ -249,6 +256,36 @@ def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, o
                     for (cashier, terminal), rows in sorted(tills.items())],
         "receipts": {"count": receipts["count"], "amount_ves": _money(receipts["amount_ves"])},
     }
+
+
+def shift_figures(documents: Iterable[FiscalDocument]) -> dict[str, object]:
+    """What one till took over a shift, summed as day_totals sums a day's payments: the
+    documents (count per kind, first and last number of each series), payments by method
+    and currency net of the change given back in Bs, and `cash_expected`, the cash each
+    currency's drawer should hold (negative when more Bs went out as change than came in
+    as cash)."""
+    documents = list(documents)
+    rows: PaymentRows = {}
+    for doc in documents:
+        for p in _received_payments(doc):
+            _count_payment(rows, p)
+    return {
+        "documents": len(documents),
+        "counts": _counts(documents),
+        "series": _series_numbers(documents),
+        "payments": _payment_rows(rows),
+        "cash_expected": {currency: _money(row["amount"])
+                          for (method, currency), row in sorted(rows.items())
+                          if method == PaymentMethod.CASH},
+    }
+
+
+def shifts_visible_to(user: AbstractBaseUser) -> QuerySet[Shift]:
+    """Cashiers see their own shifts; venue admins and operators all (as documents)."""
+    queryset = Shift.objects.select_related("cashier").order_by("-number")
+    if sees_every_sale(user):  # tenants.permissions.EVERY_SALE
+        return queryset
+    return queryset.filter(cashier=user)
 
 
 def x_report(*, day: date | None = None) -> dict[str, object]:
