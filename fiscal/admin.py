@@ -5,6 +5,7 @@ from fiscal.models import (
     FiscalDocument,
     FiscalProfile,
     FiscalSeries,
+    Shift,
     VoidedTicket,
     ZReport,
 )
@@ -45,7 +46,8 @@ class FiscalSeriesAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Issued documents and Z reports are immutable: the admin only shows them."""
+    """Issued documents, Z reports and closed shifts are immutable: the admin only shows
+    them."""
 
     def has_add_permission(self, request):
         return False
@@ -60,14 +62,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(FiscalDocument)
 class FiscalDocumentAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "kind", "control_number", "issued_at", "buyer_name",
-                    "total_ves", "amount_due_ves", "z_report"]
-    list_filter = ["kind", "fiscal_day"]
+                    "total_ves", "amount_due_ves", "terminal", "z_report", "shift"]
+    list_filter = ["kind", "fiscal_day", "terminal"]
     search_fields = ["control_number", "buyer_name", "buyer_tax_id"]
 
 
 @admin.register(ZReport)
 class ZReportAdmin(ReadOnlyAdmin):
     list_display = ["number", "fiscal_day", "created_at", "created_by"]
+
+
+@admin.register(Shift)
+class ShiftAdmin(ReadOnlyAdmin):
+    list_display = ["number", "cashier", "terminal", "opened_at", "closed_at"]
+    list_filter = ["terminal"]
+    list_select_related = ["cashier"]
 
 
 @admin.register(VoidedTicket)

@@ -19,6 +19,12 @@ class ImmutableDocument(Conflict):
                        "note instead.")
 
 
+class ImmutableShift(Conflict):
+    code = "shift_immutable"
+    default_message = ("A closed shift is never changed or deleted; what came after it goes "
+                       "into the next close.")
+
+
 class DocumentNotFound(NotFound):
     code = "document_not_found"
     default_message = "No such fiscal document."
@@ -41,6 +47,11 @@ class InvalidNote(DomainError):
 class NothingToCredit(Conflict):
     code = "nothing_to_credit"
     default_message = "This invoice has already been credited in full."
+
+
+class ShiftNotFound(NotFound):
+    code = "shift_not_found"
+    default_message = "No such shift."
 
 
 class NothingNewToClose(Conflict):

@@ -143,6 +143,7 @@ DOCUMENT: Any = {'id': 1,
                             'received_now': True}],
               'balance_ves': '-623.40'},
  'issued_by': 'cashier',
+ 'terminal': 'CAJA-1',
  'z_number': None}
 
 CREDIT_NOTE: Any = {'id': 4,
@@ -209,6 +210,7 @@ CREDIT_NOTE: Any = {'id': 4,
                              'invoice_date': '30/11/2026'},
               'full': False},
  'issued_by': 'admin',
+ 'terminal': '',
  'z_number': None}
 
 DEBIT_NOTE_REQUEST: Any = {'reason': 'Recargo por entrega a domicilio',
@@ -278,6 +280,7 @@ DEBIT_NOTE: Any = {'id': 5,
                              'invoice_control_number': '00-00000001',
                              'invoice_date': '30/11/2026'}},
  'issued_by': 'admin',
+ 'terminal': '',
  'z_number': None}
 
 X_REPORT: Any = {'fiscal_day': '2026-11-30',
@@ -362,6 +365,36 @@ Z_REPORT: Any = {'id': 1,
  'documents': 5,
  'totals': {k: v for k, v in X_REPORT.items()
             if k not in {'not_in_z', 'z_reports', 'generated_at'}}}
+
+SHIFT_CLOSE_REQUEST: Any = {'declared': {'USD': '20.00', 'VES': '353.30'}}
+
+# A cashier's shift at CAJA-1, three sales of Bs 1,160.00: a USD 20 note (IGTF makes it
+# Bs 1,194.80 due, Bs 805.20 handed back), Bs 1,160.00 in cash and a pago móvil. The
+# drawer should hold USD 20.00 and Bs 354.80; it was counted Bs 1.50 short.
+SHIFT: Any = {'id': 7,
+ 'number': 7,
+ 'cashier': 'cashier',
+ 'terminal': 'CAJA-1',
+ 'opened_at': '2026-11-30T14:00:00-04:00',
+ 'closed_at': '2026-11-30T21:41:39-04:00',
+ 'documents': 3,
+ 'figures': {'documents': 3,
+             'counts': {'invoice': 3, 'payment_receipt': 0, 'credit_note': 0,
+                        'debit_note': 0},
+             'series': [{'series': 'FAC', 'kind': 'invoice', 'count': 3,
+                         'first': 'FAC-00000011', 'last': 'FAC-00000013'}],
+             'payments': [{'method': 'cash', 'currency': 'USD', 'count': 1,
+                           'amount': '20.00', 'amount_ves': '2000.00',
+                           'change_given_ves': '0.00'},
+                          {'method': 'cash', 'currency': 'VES', 'count': 1,
+                           'amount': '354.80', 'amount_ves': '354.80',
+                           'change_given_ves': '805.20'},
+                          {'method': 'pago_movil', 'currency': 'VES', 'count': 1,
+                           'amount': '1160.00', 'amount_ves': '1160.00',
+                           'change_given_ves': '0.00'}],
+             'cash_expected': {'USD': '20.00', 'VES': '354.80'}},
+ 'declared': {'USD': '20.00', 'VES': '353.30'},
+ 'difference': {'USD': '0.00', 'VES': '-1.50'}}
 
 DOCUMENT_HTML: Any = ('<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">'
                       '<title>FAC-00000001</title></head><body><h1>Teatro Demo, C.A.</h1>'

@@ -2,9 +2,12 @@
 
 These are step 7 of the one lock order (reservations/lock_objects.py), always after the
 sale's own locks (its transaction row and items): the invoice a note corrects, then the
-series counter row of the document, then the fiscal profile row (Z numbering). A
-checkout holds its transaction lock and then its series lock; parallel checkouts queue
-on the series row, which is what makes the numbers gapless. FOR NO KEY UPDATE, as
+series counter row of the document, then the fiscal profile row (Z and shift numbering).
+A Z report or a shift close updates the documents it links to itself while holding the
+profile row: that cannot close a cycle, since nothing that locks a document (a note on
+its invoice) ever waits for the profile. A checkout holds its transaction lock and then
+its series lock (the counter's UPDATE); parallel checkouts queue on the series row, which
+is what makes the numbers gapless. FOR NO KEY UPDATE, as
 everywhere: documents that reference a locked row can still be inserted."""
 
 from __future__ import annotations

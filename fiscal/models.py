@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from fiscal.errors import ImmutableDocument
+from fiscal.errors import ImmutableDocument, ImmutableShift
 from fiscal.validators import validate_rif
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -113,8 +113,9 @@ class FiscalSeries(models.Model):
 
 
 class FiscalDocumentQuerySet(models.QuerySet):
-    # The only column that may change after issue: the Z report the document is locked to.
-    MUTABLE = frozenset({"z_report", "z_report_id"})
+    # The only columns that may change after issue, once each (from null): the Z report
+    # and the cashier's shift the document is closed into.
+    MUTABLE = frozenset({"z_report", "z_report_id", "shift", "shift_id"})
 
     def update(self, **kwargs):
         if set(kwargs) - self.MUTABLE:
@@ -166,8 +167,13 @@ class FiscalDocument(models.Model):
     snapshot = models.JSONField()
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="+")
+    # The POS terminal it was issued at (X-POS-Terminal), whether or not the terminal has
+    # a series of its own: the till its payments went into.
+    terminal = models.CharField(max_length=40, blank=True, default="")
     z_report = models.ForeignKey("ZReport", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="documents")
+    shift = models.ForeignKey("Shift", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="documents")
 
     objects = FiscalDocumentQuerySet.as_manager()
 
@@ -184,6 +190,9 @@ class FiscalDocument(models.Model):
         indexes = [
             models.Index(fields=["fiscal_day", "kind"], name="doc_day_kind"),
             models.Index(fields=["z_report"], name="doc_z_report"),
+            # What a shift close looks for: the till's documents not closed yet.
+            models.Index(fields=["issued_by", "terminal"], name="doc_open_shift",
+                         condition=models.Q(shift__isnull=True)),
         ]
 
     def __str__(self) -> str:
@@ -235,3 +244,44 @@ class ZReport(models.Model):
 
     def __str__(self) -> str:
         return f"Z {self.number:06d} ({self.fiscal_day:%d/%m/%Y})"
+
+
+class Shift(models.Model):
+    """A cashier's shift at a POS terminal, closed: consecutive number, what the till took
+    (payments by method and currency, net of the change given back), the documents locked
+    to it (`FiscalDocument.shift`) and, when the cashier counted the drawer, the cash
+    declared and its difference from what the drawer should hold. Never changed once
+    made (also enforced by a database trigger)."""
+
+    number = models.PositiveIntegerField(unique=True)
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="+")
+    terminal = models.CharField(max_length=40, blank=True, default="")
+    # The previous close of this cashier at this terminal, or the start of the fiscal day
+    # of the shift's first document (of the close, for a first shift without documents).
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField()
+    # fiscal.selectors.shift_figures: documents, counts, series, payments, cash_expected.
+    figures = models.JSONField()
+    # Currency -> amount counted in the drawer ("20.00"); null when nothing was declared.
+    declared = models.JSONField(null=True, blank=True)
+    # Currency -> declared minus expected cash ("-1.50": short); null without a count.
+    difference = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        indexes = [
+            models.Index(fields=["cashier", "terminal", "-closed_at"], name="shift_till_last"),
+        ]
+
+    def __str__(self) -> str:
+        where = f" {self.terminal}" if self.terminal else ""
+        return f"Shift {self.number:06d}{where}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableShift()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableShift()

@@ -1,12 +1,13 @@
-"""Reads of fiscal data: the profile, the exchange rate of a fiscal day, documents, tickets
-and the X/Z report figures."""
+"""Reads of fiscal data: the profile, the exchange rate of a fiscal day, documents, tickets,
+the X/Z report figures and cashier shifts."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,9 +16,16 @@ from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from fiscal.errors import ExchangeRateMissing
-from fiscal.models import DocumentKind, ExchangeRate, FiscalDocument, FiscalProfile, ZReport
+from fiscal.models import (
+    DocumentKind,
+    ExchangeRate,
+    FiscalDocument,
+    FiscalProfile,
+    Shift,
+    ZReport,
+)
 from fiscal.taxes import LEGAL_CURRENCY
-from sales.models import Ticket
+from sales.models import PaymentMethod, Ticket
 from tenants import identity
 from tenants.permissions import sees_every_sale
 
@@ -137,22 +145,65 @@ def _money(value: Decimal) -> str:
     return str(value.quantize(ZERO))
 
 
-def _payment_row(rows: dict[tuple[str, str], dict[str, object]], method: str,
-                 currency: str) -> dict[str, object]:
+PaymentRows = dict[tuple[str, str], dict[str, object]]
+
+
+def _payment_row(rows: PaymentRows, method: str, currency: str) -> dict[str, object]:
     return rows.setdefault((method, currency), {
         "method": method, "currency": currency, "count": 0, "amount": ZERO,
         "amount_ves": ZERO, "change_given_ves": ZERO})
 
 
-def _payment_rows(rows: dict[tuple[str, str], dict[str, object]]) -> list[dict[str, object]]:
+def _payment_rows(rows: PaymentRows) -> list[dict[str, object]]:
     return [{**row, "amount": _money(row["amount"]), "amount_ves": _money(row["amount_ves"]),
              "change_given_ves": _money(row["change_given_ves"])}
             for _, row in sorted(rows.items())]
 
 
+def _received_payments(doc: FiscalDocument) -> list[dict[str, Any]]:
+    """The payments taken with the document: those of a payment receipt, and the part of
+    an invoice paid at its checkout (earlier partial payments are on their receipts)."""
+    if doc.kind not in (DocumentKind.INVOICE, DocumentKind.PAYMENT_RECEIPT):
+        return []
+    return [p for p in doc.snapshot.get("payments", []) if p.get("received_now")]
+
+
+def _count_payment(rows: PaymentRows, payment: dict[str, Any]) -> None:
+    """Add one payment to `rows`: the one place payments are summed."""
+    row = _payment_row(rows, payment["method"], payment["currency"])
+    row["count"] += 1
+    row["amount"] += Decimal(payment["amount"])
+    row["amount_ves"] += Decimal(payment["amount_ves"])
+    # Change goes back out of the Bs cash drawer: the rows count what the venue kept, so
+    # each drawer reconciles.
+    change = Decimal(payment.get("change_ves", "0"))
+    if change:
+        drawer = _payment_row(rows, "cash", LEGAL_CURRENCY)
+        drawer["amount"] -= change
+        drawer["amount_ves"] -= change
+        drawer["change_given_ves"] += change
+
+
+def _series_numbers(documents: Iterable[FiscalDocument]) -> list[dict[str, object]]:
+    """First and last number and count of each series among the documents."""
+    series: dict[str, dict[str, object]] = {}
+    for doc in sorted(documents, key=lambda d: (d.series_code, d.number)):
+        numbers = series.setdefault(doc.series_code, {"kind": doc.kind, "count": 0,
+                                                      "first": doc.display_number})
+        numbers["count"] += 1
+        numbers["last"] = doc.display_number
+    return [{"series": code, **values} for code, values in sorted(series.items())]
+
+
+def _counts(documents: Sequence[FiscalDocument]) -> dict[str, int]:
+    return {kind: sum(1 for d in documents if d.kind == kind) for kind in DocumentKind}
+
+
 def _till_of(doc: FiscalDocument) -> tuple[str, str]:
-    """Who took the money and at which terminal (the document's series)."""
-    return doc.issued_by.username if doc.issued_by_id else "", doc.series.terminal
+    """Who took the money and at which terminal. Documents issued before the terminal was
+    recorded on them fall back to their series' (empty for the default series)."""
+    return (doc.issued_by.username if doc.issued_by_id else "",
+            doc.terminal or doc.series.terminal)
 
 
 def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, object]:
@@ -165,36 +216,17 @@ def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, o
     net = dict.fromkeys(AMOUNT_FIELDS, ZERO)
     by_kind: dict[str, dict[str, object]] = {}
     taxes: dict[tuple[str, str], list[Decimal]] = {}
-    series: dict[str, dict[str, object]] = {}
-    payments: dict[tuple[str, str], dict[str, object]] = {}
-    tills: dict[tuple[str, str], dict[tuple[str, str], dict[str, object]]] = {}
+    payments: PaymentRows = {}
+    tills: dict[tuple[str, str], PaymentRows] = {}
     receipts = {"count": 0, "amount_ves": ZERO}
-    for doc in sorted(documents, key=lambda d: (d.series_code, d.number)):
-        numbers = series.setdefault(doc.series_code, {"kind": doc.kind, "count": 0,
-                                                      "first": doc.display_number})
-        numbers["count"] += 1
-        numbers["last"] = doc.display_number
+    for doc in documents:
         if doc.kind == DocumentKind.PAYMENT_RECEIPT:
             receipts["count"] += 1
             receipts["amount_ves"] += doc.paid_ves
-        if doc.kind in (DocumentKind.INVOICE, DocumentKind.PAYMENT_RECEIPT):
-            for p in doc.snapshot.get("payments", []):
-                if not p.get("received_now"):
-                    continue
-                till = tills.setdefault(_till_of(doc), {})
-                for rows in (payments, till):
-                    row = _payment_row(rows, p["method"], p["currency"])
-                    row["count"] += 1
-                    row["amount"] += Decimal(p["amount"])
-                    row["amount_ves"] += Decimal(p["amount_ves"])
-                    # Change goes back out of the Bs cash drawer: the rows count what the
-                    # venue kept, so each drawer reconciles.
-                    change = Decimal(p.get("change_ves", "0"))
-                    if change:
-                        drawer = _payment_row(rows, "cash", LEGAL_CURRENCY)
-                        drawer["amount"] -= change
-                        drawer["amount_ves"] -= change
-                        drawer["change_given_ves"] += change
+        for p in _received_payments(doc):
+            till = tills.setdefault(_till_of(doc), {})
+            for rows in (payments, till):
+                _count_payment(rows, p)
         sign = SIGN.get(doc.kind)
         if sign is None:
             continue
@@ -210,20 +242,50 @@ def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, o
     return {
         "fiscal_day": day.isoformat(),
         "documents": len(documents),
-        "counts": {kind: sum(1 for d in documents if d.kind == kind) for kind in DocumentKind},
+        "counts": _counts(documents),
         "net_sales": {field: _money(value) for field, value in net.items()},
         "taxes": [{"category": category, "rate": rate, "base_ves": _money(base),
                    "iva_ves": _money(iva)}
                   for (category, rate), (base, iva) in sorted(taxes.items())],
         "by_kind": {kind: {k: (v if k == "count" else _money(v)) for k, v in values.items()}
                     for kind, values in sorted(by_kind.items())},
-        "series": [{"series": code, **values} for code, values in sorted(series.items())],
+        "series": _series_numbers(documents),
         "payments": _payment_rows(payments),
         # The same, per cashier and terminal: each till's drawer on its own.
         "by_till": [{"cashier": cashier, "terminal": terminal, "payments": _payment_rows(rows)}
                     for (cashier, terminal), rows in sorted(tills.items())],
         "receipts": {"count": receipts["count"], "amount_ves": _money(receipts["amount_ves"])},
     }
+
+
+def shift_figures(documents: Iterable[FiscalDocument]) -> dict[str, object]:
+    """What one till took over a shift, summed as day_totals sums a day's payments: the
+    documents (count per kind, first and last number of each series), payments by method
+    and currency net of the change given back in Bs, and `cash_expected`, the cash each
+    currency's drawer should hold (negative when more Bs went out as change than came in
+    as cash)."""
+    documents = list(documents)
+    rows: PaymentRows = {}
+    for doc in documents:
+        for p in _received_payments(doc):
+            _count_payment(rows, p)
+    return {
+        "documents": len(documents),
+        "counts": _counts(documents),
+        "series": _series_numbers(documents),
+        "payments": _payment_rows(rows),
+        "cash_expected": {currency: _money(row["amount"])
+                          for (method, currency), row in sorted(rows.items())
+                          if method == PaymentMethod.CASH},
+    }
+
+
+def shifts_visible_to(user: AbstractBaseUser) -> QuerySet[Shift]:
+    """Cashiers see their own shifts; venue admins and operators all (as documents)."""
+    queryset = Shift.objects.select_related("cashier").order_by("-number")
+    if sees_every_sale(user):  # tenants.permissions.EVERY_SALE
+        return queryset
+    return queryset.filter(cashier=user)
 
 
 def x_report(*, day: date | None = None) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""Fiscal API shapes: settings, series, exchange rates, documents, notes, reports."""
+"""Fiscal API shapes: settings, series, exchange rates, documents, notes, reports, shifts."""
 
 from __future__ import annotations
 
@@ -8,12 +8,19 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from fiscal.models import ExchangeRate, FiscalDocument, FiscalProfile, FiscalSeries, ZReport
+from fiscal.models import (
+    ExchangeRate,
+    FiscalDocument,
+    FiscalProfile,
+    FiscalSeries,
+    Shift,
+    ZReport,
+)
 from fiscal.taxes import TaxCategory
 from fiscal.validators import normalize_rif
 from pos.fields import MoneyField, StrictModelSerializer
 from pos.serializers import FieldsBuiltOnce
-from sales.models import Currency
+from sales.models import PAYMENT_CURRENCIES, Currency, PaymentMethod
 
 
 class FiscalProfileSerializer(StrictModelSerializer):
@@ -92,7 +99,10 @@ class FiscalDocumentSerializer(FiscalDocumentListSerializer):
         fields = [*FiscalDocumentListSerializer.Meta.fields, "series_code", "reason",
                   "issuer_name", "issuer_rif", "issuer_address", "buyer_tax_id",
                   "base_total_ves", "exempt_ves", "iva_total_ves", "municipal_ves", "paid_ves",
-                  "snapshot", "issued_by", "z_number"]
+                  "snapshot", "issued_by", "terminal", "z_number"]
+        extra_kwargs = {"terminal": {"help_text": "The POS terminal it was issued at "
+                                                  "(X-POS-Terminal); empty when none was "
+                                                  "named."}}
 
 
 class DocumentSummarySerializer(FieldsBuiltOnce, serializers.ModelSerializer):
@@ -155,3 +165,62 @@ class ZReportSerializer(serializers.ModelSerializer):
         model = ZReport
         fields = ["id", "number", "fiscal_day", "created_at", "created_by", "documents",
                   "totals"]
+
+
+# The currencies a drawer can hold: those cash is taken in.
+CASH_CURRENCIES = sorted(c.value for c in PAYMENT_CURRENCIES[PaymentMethod.CASH])
+
+
+class DeclaredCashSerializer(serializers.Serializer):
+    """The cash counted in the drawer, per currency: strict money strings."""
+
+    def get_fields(self):
+        return {currency: MoneyField(max_digits=16, decimal_places=2, min_value=Decimal("0"),
+                                     required=False, help_text=f"{currency} counted")
+                for currency in CASH_CURRENCIES}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(str(key) for key in data if key not in CASH_CURRENCIES)
+            if unknown:
+                raise serializers.ValidationError(
+                    f"Cash is counted in {', '.join(CASH_CURRENCIES)}; not in "
+                    f"{', '.join(unknown)}.")
+        return super().to_internal_value(data)
+
+
+class ShiftCloseSerializer(serializers.Serializer):
+    declared = DeclaredCashSerializer(
+        required=False, help_text="The cash counted in the drawer; a currency left out "
+                                  "was counted as none. Omit when the drawer was not counted.")
+
+
+@extend_schema_field({"type": "object", "description": "What the till took: documents, counts "
+                      "per kind, series first/last numbers, payments by method and currency "
+                      "net of the change given in Bs, cash_expected per currency."})
+class ShiftFiguresField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field({"type": "object", "nullable": True,
+                      "additionalProperties": {"type": "string",
+                                               "pattern": r"^-?[0-9]+\.[0-9]{2}$"},
+                      "description": "Currency -> amount; null when the drawer was not "
+                                     "counted."})
+class CashPerCurrencyField(serializers.JSONField):
+    pass
+
+
+class ShiftSerializer(serializers.ModelSerializer):
+    cashier = serializers.CharField(source="cashier.username")
+    documents = serializers.IntegerField(source="figures.documents", read_only=True)
+    figures = ShiftFiguresField()
+    declared = CashPerCurrencyField()
+    difference = CashPerCurrencyField(help_text="Declared minus expected cash: negative is "
+                                                "short. Null when nothing was declared.")
+
+    class Meta:
+        model = Shift
+        fields = ["id", "number", "cashier", "terminal", "opened_at", "closed_at", "documents",
+                  "figures", "declared", "difference"]
+        read_only_fields = fields

@@ -1,16 +1,18 @@
 """Fiscal actions: quoting a sale, issuing documents (invoice, payment receipt, credit and
-debit notes) with gapless numbers, closing a fiscal day (Z report), the fiscal settings.
+debit notes) with gapless numbers, closing a fiscal day (Z report) and a cashier's shift,
+the fiscal settings.
 
-Numbering: a document's number and control number are taken from its series' counter row,
-locked (SELECT ... FOR UPDATE) inside the same database transaction that saves the document
-(see fiscal.lock_objects). A rollback anywhere in that transaction — the sale failing after
-the number was taken, a crash — gives the number back: no gap, no duplicate."""
+Numbering: a document's number and control number are taken from its series' counter row
+with one UPDATE ... RETURNING (which locks the row) inside the same database transaction
+that saves the document (see fiscal.lock_objects). A rollback anywhere in that
+transaction — the sale failing after the number was taken, a crash — gives the number
+back: no gap, no duplicate."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +42,7 @@ from fiscal.models import (
     FiscalDocument,
     FiscalProfile,
     FiscalSeries,
+    Shift,
     VoidedTicket,
     ZReport,
 )
@@ -54,6 +57,7 @@ from fiscal.selectors import (
     fiscal_profile,
     has_rate_on_file,
     missing_issuer_fields,
+    shift_figures,
 )
 from fiscal.taxes import (
     CreditRequest,
@@ -347,7 +351,7 @@ def _issue(
         buyer_name=buyer_name or FINAL_CONSUMER, buyer_tax_id=buyer_tax_id,
         sale_currency=b.sale_currency, foreign_currency=figures.foreign_currency,
         exchange_rate=figures.rate,
-        snapshot=snapshot, issued_by=issued_by, **amounts,
+        snapshot=snapshot, issued_by=issued_by, terminal=terminal, **amounts,
     )
     logger.info("fiscal.document_issued", kind=kind, number=document.display_number,
                 control=control, transaction=tx.pk if tx else None)
@@ -626,3 +630,67 @@ def close_fiscal_day(
         FiscalDocument.objects.filter(pk__in=[d.pk for d in documents]).update(z_report=report)
     logger.info("fiscal.z_report", number=number, day=day.isoformat(), documents=len(documents))
     return report
+
+
+# --- Closing a cashier's shift --------------------------------------------------------
+
+
+def close_shift(
+    *, cashier: AbstractBaseUser, terminal: str = "",
+    declared: Mapping[str, Decimal] | None = None, now: datetime | None = None,
+) -> Shift:
+    """Close `cashier`'s shift at `terminal`: the next consecutive shift number, what the
+    till took (fiscal.selectors.shift_figures) and every document the cashier issued at
+    that terminal not yet in a shift, locked to this one. `declared`, the cash the cashier
+    counted per currency, is compared with the cash the drawer should hold: `difference`
+    is declared minus expected for every currency of either (one not declared counts as
+    none counted). A close with no new document is still a shift (a drawer counted with
+    nothing sold since the last close). Shift numbers are gapless: taken under the fiscal
+    profile's row lock, as Z numbers."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The profile's lock serialises closes (and Z reports). Membership is the
+        # document's `shift` link, not a time window: a close takes the documents that
+        # are committed and unclaimed when it reads them, and one still being issued
+        # commits unclaimed and goes into the next close. So no document is in two shifts
+        # (the link is set once; the trigger refuses to move it) nor in none, whatever
+        # the timing; a window on `issued_at` would lose a sale that commits after a
+        # close whose window already covers its issue time.
+        lock_profile()
+        number = (Shift.objects.aggregate(last=Max("number"))["last"] or 0) + 1
+        documents = list(
+            FiscalDocument.objects.filter(issued_by=cashier, terminal=terminal,
+                                          shift__isnull=True).order_by("id")
+        )
+        previous = (Shift.objects.filter(cashier=cashier, terminal=terminal)
+                    .order_by("-closed_at").values_list("closed_at", flat=True).first())
+        # A document that committed between `now` and the read above is in this shift:
+        # the close is never earlier than what it closes.
+        closed_at = max([now, *(d.issued_at for d in documents)])
+        figures = shift_figures(documents)
+        shift = Shift.objects.create(
+            number=number, cashier=cashier, terminal=terminal,
+            opened_at=previous or _start_of_fiscal_day(
+                min((d.issued_at for d in documents), default=closed_at)),
+            closed_at=closed_at, figures=figures,
+            declared=None if declared is None else {
+                currency: str(to_cents(amount)) for currency, amount in sorted(declared.items())},
+            difference=None if declared is None else _cash_difference(
+                expected=figures["cash_expected"], declared=declared),
+        )
+        FiscalDocument.objects.filter(pk__in=[d.pk for d in documents]).update(shift=shift)
+    logger.info("fiscal.shift_closed", number=number, cashier=cashier.pk, terminal=terminal,
+                documents=len(documents))
+    return shift
+
+
+def _start_of_fiscal_day(moment: datetime) -> datetime:
+    return datetime.combine(fiscal_day(moment), time.min, tzinfo=FISCAL_TZ)
+
+
+def _cash_difference(*, expected: Mapping[str, str],
+                     declared: Mapping[str, Decimal]) -> dict[str, str]:
+    """Declared minus expected cash per currency: negative is short, positive over."""
+    return {currency: str(to_cents(declared.get(currency, Decimal("0"))
+                                   - Decimal(expected.get(currency, "0"))))
+            for currency in sorted(set(expected) | set(declared))}

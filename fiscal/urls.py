@@ -9,6 +9,7 @@ router.register("fiscal/series", views.FiscalSeriesViewSet, basename="fiscal-ser
 router.register("fiscal/exchange-rates", views.ExchangeRateViewSet,
                 basename="fiscal-exchange-rate")
 router.register("fiscal/z-reports", views.ZReportViewSet, basename="fiscal-z-report")
+router.register("fiscal/shifts", views.ShiftViewSet, basename="fiscal-shift")
 
 urlpatterns = [
     path("fiscal/settings/", views.FiscalSettingsView.as_view(), name="fiscal-settings"),

@@ -2,8 +2,9 @@
 
 Who may call what is tenants.permissions.ROLE_MATRIX (the default permission class):
 venue admins configure (settings, series, exchange rates) and issue credit/debit notes;
-cashiers issue documents through checkout and read their own (fiscal.selectors);
-operators and venue admins read reports and close the day (Z)."""
+cashiers issue documents through checkout, read their own (fiscal.selectors) and close
+their shift at their terminal; operators and venue admins read reports, every shift, and
+close the day (Z)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fiscal import examples, printing, selectors, services
-from fiscal.errors import DocumentNotFound, TicketNotFound
-from fiscal.models import ExchangeRate, FiscalDocument, FiscalSeries, ZReport
+from fiscal.errors import DocumentNotFound, ShiftNotFound, TicketNotFound
+from fiscal.models import ExchangeRate, FiscalDocument, FiscalSeries, Shift, ZReport
 from fiscal.serializers import (
     DayQuerySerializer,
     DebitNoteRequestSerializer,
@@ -33,10 +34,13 @@ from fiscal.serializers import (
     FiscalDocumentSerializer,
     FiscalProfileSerializer,
     FiscalSeriesSerializer,
+    ShiftCloseSerializer,
+    ShiftSerializer,
     ZReportSerializer,
 )
 from fiscal.taxes import Line, TaxCategory
 from pos.api import pos_terminal
+from pos.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from pos.openapi import request_example, response_example, viewset_examples
 
 ERROR = OpenApiResponse(description="`{detail, code}` naming what was wrong")
@@ -233,6 +237,55 @@ class ZReportView(APIView):
 class ZReportViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ZReport.objects.select_related("created_by")
     serializer_class = ZReportSerializer
+
+
+@extend_schema(tags=["fiscal"])
+@extend_schema_view(
+    list=extend_schema(examples=[response_example("Shifts, newest first", examples.SHIFT)]),
+    retrieve=extend_schema(examples=[response_example("Shift 7", examples.SHIFT)]),
+)
+class ShiftViewSet(viewsets.ReadOnlyModelViewSet):
+    """Closed cashier shifts. Cashiers see their own; venue admins and operators all."""
+
+    serializer_class = ShiftSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation, no user
+            return Shift.objects.none()
+        return selectors.shifts_visible_to(self.request.user)
+
+    def get_object(self):
+        pk = str(self.kwargs["pk"])
+        if not pk.isdigit():  # a malformed id is a 404, as for documents
+            raise ShiftNotFound()
+        shift = self.get_queryset().filter(pk=int(pk)).first()
+        if shift is None:
+            raise ShiftNotFound()
+        return shift
+
+    @extend_schema(
+        request=ShiftCloseSerializer,
+        responses={201: ShiftSerializer, 400: ERROR, 409: ERROR, 503: ERROR},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        summary="Close the signed-in cashier's shift at the terminal of X-POS-Terminal",
+        description=(
+            "Locks every document the caller issued at this terminal since their last "
+            "close into a new shift (consecutive number) with what the till took, by "
+            "method and currency, net of the change given in Bs. `declared`: the cash "
+            "counted in the drawer; `difference` is declared minus expected per currency "
+            "(a currency left out counts as none). With nothing sold since the last close "
+            "the shift is empty, still recorded."),
+        examples=[request_example("The drawer counted", examples.SHIFT_CLOSE_REQUEST),
+                  response_example("Shift 7", examples.SHIFT, status=201)],
+    )
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def close(self, request: Request) -> Response:
+        serializer = ShiftCloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        shift = services.close_shift(cashier=request.user, terminal=pos_terminal(request),
+                                     declared=serializer.validated_data.get("declared"))
+        return Response(ShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
 
 
 class TicketPrintView(APIView):

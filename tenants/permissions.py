@@ -121,6 +121,11 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "fiscal-z-report-close": {"POST": OPERATORS},
     "fiscal-z-report-list": {"GET": OPERATORS},
     "fiscal-z-report-detail": {"GET": OPERATORS},
+    # Cashier shifts: whoever sells closes their own shift at their terminal; cashiers
+    # read their own, venue admins and operators every one (EVERY_SALE)
+    "fiscal-shift-close": {"POST": SELLERS},
+    "fiscal-shift-list": {"GET": STAFF},
+    "fiscal-shift-detail": {"GET": STAFF},
     # The POS web page (pos.web, session log-in; anonymous visitors are sent to log in)
     "pos-page": {"GET": STAFF},
     # (Django's LoginView also answers PUT as a form post.)
@@ -223,9 +228,9 @@ def role_matrix_page(*, forbidden_message: str = "Your role does not allow this 
 # Staff see and act on their own records (a cashier's holds, sales, documents, tickets);
 # these audiences see or act on everybody's. The selectors' querysets apply it
 # (reservations.selectors.holds_visible_to, sales.selectors.transactions_visible_to,
-# fiscal.selectors.documents_visible_to and tickets_visible_to).
+# fiscal.selectors.documents_visible_to, tickets_visible_to and shifts_visible_to).
 EVERY_HOLD: Audience = VENUE_ADMIN  # release, extend, check out any cashier's hold
-EVERY_SALE: Audience = OPERATORS  # read any sale, fiscal document and ticket
+EVERY_SALE: Audience = OPERATORS  # read any sale, fiscal document, ticket and shift
 
 
 def acts_on_every_hold(user) -> bool:

@@ -256,8 +256,8 @@ def test_a_venue_admin_cancels_a_reservation_seats_freed_payments_handed_back(
 
 
 def test_the_x_report_shows_each_till_on_its_own(cashier, cashier2, setup, alpha):
-    """By cashier and terminal (the document's series: a terminal without a series of its
-    own shares the venue's default one, shown as "")."""
+    """By cashier and terminal (the X-POS-Terminal the documents were issued at: none
+    here, shown as ""; tests/test_shifts.py names terminals)."""
     for client, label in ((cashier, "B1"), (cashier2, "B2")):
         hold_id = hold(client, setup, label)
         client.post(f"/api/holds/{hold_id}/checkout/", {"payments": [cash("USD", "20.00")]},
@@ -268,3 +268,18 @@ def test_the_x_report_shows_each_till_on_its_own(cashier, cashier2, setup, alpha
     mine = {(r["method"], r["currency"]): r for r in tills[("cashier", "")]}
     assert mine[("cash", "USD")]["amount"] == "20.00"
     assert mine[("cash", "VES")]["change_given_ves"] == "766.00"
+
+
+def test_a_document_and_its_till_name_the_terminal_it_was_issued_at(cashier, setup, alpha):
+    hold_id = hold(cashier, setup, "B3")
+    paid = cashier.post(f"/api/holds/{hold_id}/checkout/",
+                        {"payments": [cash("USD", "20.00")]}, format="json",
+                        HTTP_X_POS_TERMINAL="CAJA-7")
+    invoice = paid.json()["transaction"]["invoice"]
+    document = cashier.get(f"/api/fiscal/documents/{invoice['id']}/").json()
+    # CAJA-7 has no series of its own: numbered in the default one, yet named.
+    assert (document["terminal"], document["series_code"]) == ("CAJA-7", "FAC")
+    report = api_client(alpha, "admin").get("/api/fiscal/x-report/").json()
+    tills = {(t["cashier"], t["terminal"]): t["payments"] for t in report["by_till"]}
+    assert [r["amount"] for r in tills[("cashier", "CAJA-7")]
+            if (r["method"], r["currency"]) == ("cash", "USD")] == ["20.00"]
