@@ -26,8 +26,9 @@ expiring a stale claim locks that claim's transaction (3) after the seats (4) wi
 LOCKED, and the expiry job takes transactions and items with SKIP LOCKED (a row someone
 works on is left for the next run).
 
-The hold, release and extend take their locks inside PostgreSQL functions
-(reservations/sql/), in this same order; the functions are the rest of this list. Every
+The hold, release and extend, and the checkout's two calls (the sale and then its items),
+take their locks inside PostgreSQL functions (reservations/sql/), in this same order; the
+functions are the rest of this list. Every
 lock wait ends at the lock timeout (pos.concurrency.LOCK_TIMEOUT)."""
 
 from __future__ import annotations
