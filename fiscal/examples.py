@@ -366,11 +366,13 @@ Z_REPORT: Any = {'id': 1,
  'totals': {k: v for k, v in X_REPORT.items()
             if k not in {'not_in_z', 'z_reports', 'generated_at'}}}
 
-SHIFT_CLOSE_REQUEST: Any = {'declared': {'USD': '20.00', 'VES': '353.30'}}
+SHIFT_CLOSE_REQUEST: Any = {'opening_float': {'VES': '500.00'},
+                            'declared': {'USD': '20.00', 'VES': '853.30'}}
 
 # A cashier's shift at CAJA-1, three sales of Bs 1,160.00: a USD 20 note (IGTF makes it
 # Bs 1,194.80 due, Bs 805.20 handed back), Bs 1,160.00 in cash and a pago móvil. The
-# drawer should hold USD 20.00 and Bs 354.80; it was counted Bs 1.50 short.
+# drawer started with Bs 500.00 and should hold USD 20.00 and Bs 854.80; it was counted
+# Bs 1.50 short.
 SHIFT: Any = {'id': 7,
  'number': 7,
  'cashier': 'cashier',
@@ -393,7 +395,8 @@ SHIFT: Any = {'id': 7,
                            'amount': '1160.00', 'amount_ves': '1160.00',
                            'change_given_ves': '0.00'}],
              'cash_expected': {'USD': '20.00', 'VES': '354.80'}},
- 'declared': {'USD': '20.00', 'VES': '353.30'},
+ 'opening_float': {'VES': '500.00'},
+ 'declared': {'USD': '20.00', 'VES': '853.30'},
  'difference': {'USD': '0.00', 'VES': '-1.50'}}
 
 DOCUMENT_HTML: Any = ('<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">'

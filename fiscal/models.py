@@ -265,6 +265,8 @@ class Shift(models.Model):
     figures = models.JSONField()
     # Currency -> amount counted in the drawer ("20.00"); null when nothing was declared.
     declared = models.JSONField(null=True, blank=True)
+    # Currency -> the cash the drawer started with (the change float); null: none given.
+    opening_float = models.JSONField(null=True, blank=True)
     # Currency -> declared minus expected cash ("-1.50": short); null without a count.
     difference = models.JSONField(null=True, blank=True)
 

@@ -193,6 +193,9 @@ class ShiftCloseSerializer(serializers.Serializer):
     declared = DeclaredCashSerializer(
         required=False, help_text="The cash counted in the drawer; a currency left out "
                                   "was counted as none. Omit when the drawer was not counted.")
+    opening_float = DeclaredCashSerializer(
+        required=False, help_text="The cash the drawer started the shift with (the change "
+                                  "float), per currency: part of what it should hold.")
 
 
 @extend_schema_field({"type": "object", "description": "What the till took: documents, counts "
@@ -216,11 +219,14 @@ class ShiftSerializer(serializers.ModelSerializer):
     documents = serializers.IntegerField(source="figures.documents", read_only=True)
     figures = ShiftFiguresField()
     declared = CashPerCurrencyField()
-    difference = CashPerCurrencyField(help_text="Declared minus expected cash: negative is "
+    opening_float = CashPerCurrencyField(help_text="The cash the drawer started with; null "
+                                                   "when none was given.")
+    difference = CashPerCurrencyField(help_text="Declared minus expected cash (the opening "
+                                                "float and what the till kept): negative is "
                                                 "short. Null when nothing was declared.")
 
     class Meta:
         model = Shift
         fields = ["id", "number", "cashier", "terminal", "opened_at", "closed_at", "documents",
-                  "figures", "declared", "difference"]
+                  "figures", "opening_float", "declared", "difference"]
         read_only_fields = fields

@@ -637,16 +637,18 @@ def close_fiscal_day(
 
 def close_shift(
     *, cashier: AbstractBaseUser, terminal: str = "",
-    declared: Mapping[str, Decimal] | None = None, now: datetime | None = None,
+    declared: Mapping[str, Decimal] | None = None,
+    opening_float: Mapping[str, Decimal] | None = None, now: datetime | None = None,
 ) -> Shift:
     """Close `cashier`'s shift at `terminal`: the next consecutive shift number, what the
     till took (fiscal.selectors.shift_figures) and every document the cashier issued at
     that terminal not yet in a shift, locked to this one. `declared`, the cash the cashier
     counted per currency, is compared with the cash the drawer should hold: `difference`
     is declared minus expected for every currency of either (one not declared counts as
-    none counted). A close with no new document is still a shift (a drawer counted with
-    nothing sold since the last close). Shift numbers are gapless: taken under the fiscal
-    profile's row lock, as Z numbers."""
+    none counted). `opening_float`, the cash the drawer started with (the change float),
+    is part of what it should hold. A close with no new document is still a shift (a
+    drawer counted with nothing sold since the last close). Shift numbers are gapless:
+    taken under the fiscal profile's row lock, as Z numbers."""
     now = now or timezone.now()
     with transaction.atomic():
         # The profile's lock serialises closes (and Z reports). Membership is the
@@ -673,10 +675,10 @@ def close_shift(
             opened_at=previous or _start_of_fiscal_day(
                 min((d.issued_at for d in documents), default=closed_at)),
             closed_at=closed_at, figures=figures,
-            declared=None if declared is None else {
-                currency: str(to_cents(amount)) for currency, amount in sorted(declared.items())},
+            declared=_cash(declared), opening_float=_cash(opening_float),
             difference=None if declared is None else _cash_difference(
-                expected=figures["cash_expected"], declared=declared),
+                expected=figures["cash_expected"], opening_float=opening_float or {},
+                declared=declared),
         )
         FiscalDocument.objects.filter(pk__in=[d.pk for d in documents]).update(shift=shift)
     logger.info("fiscal.shift_closed", number=number, cashier=cashier.pk, terminal=terminal,
@@ -688,9 +690,17 @@ def _start_of_fiscal_day(moment: datetime) -> datetime:
     return datetime.combine(fiscal_day(moment), time.min, tzinfo=FISCAL_TZ)
 
 
-def _cash_difference(*, expected: Mapping[str, str],
+def _cash(amounts: Mapping[str, Decimal] | None) -> dict[str, str] | None:
+    return None if amounts is None else {
+        currency: str(to_cents(amount)) for currency, amount in sorted(amounts.items())}
+
+
+def _cash_difference(*, expected: Mapping[str, str], opening_float: Mapping[str, Decimal],
                      declared: Mapping[str, Decimal]) -> dict[str, str]:
-    """Declared minus expected cash per currency: negative is short, positive over."""
-    return {currency: str(to_cents(declared.get(currency, Decimal("0"))
+    """Declared minus the cash the drawer should hold (its opening float and what the
+    till kept), per currency: negative is short, positive over."""
+    zero = Decimal("0")
+    return {currency: str(to_cents(declared.get(currency, zero)
+                                   - opening_float.get(currency, zero)
                                    - Decimal(expected.get(currency, "0"))))
-            for currency in sorted(set(expected) | set(declared))}
+            for currency in sorted(set(expected) | set(declared) | set(opening_float))}

@@ -271,9 +271,10 @@ class ShiftViewSet(viewsets.ReadOnlyModelViewSet):
         description=(
             "Locks every document the caller issued at this terminal since their last "
             "close into a new shift (consecutive number) with what the till took, by "
-            "method and currency, net of the change given in Bs. `declared`: the cash "
-            "counted in the drawer; `difference` is declared minus expected per currency "
-            "(a currency left out counts as none). With nothing sold since the last close "
+            "method and currency, net of the change given in Bs. `opening_float`: the "
+            "cash the drawer started with; `declared`: the cash counted in it; "
+            "`difference` is declared minus expected (the float plus what was kept) per "
+            "currency (a currency left out counts as none). With nothing sold since the last close "
             "the shift is empty, still recorded."),
         examples=[request_example("The drawer counted", examples.SHIFT_CLOSE_REQUEST),
                   response_example("Shift 7", examples.SHIFT, status=201)],
@@ -283,8 +284,10 @@ class ShiftViewSet(viewsets.ReadOnlyModelViewSet):
     def close(self, request: Request) -> Response:
         serializer = ShiftCloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        shift = services.close_shift(cashier=request.user, terminal=pos_terminal(request),
-                                     declared=serializer.validated_data.get("declared"))
+        shift = services.close_shift(
+            cashier=request.user, terminal=pos_terminal(request),
+            declared=serializer.validated_data.get("declared"),
+            opening_float=serializer.validated_data.get("opening_float"))
         return Response(ShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
 
 

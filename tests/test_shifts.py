@@ -105,6 +105,24 @@ def test_a_shift_counts_what_the_drawer_kept_and_the_cash_counted(cashier, setup
         assert FiscalDocument.objects.filter(shift_id=shift["id"]).count() == 3
 
 
+def test_the_change_comes_out_of_the_opening_float_and_a_right_drawer_balances(
+        cashier, setup):
+    sell(cashier, setup, "A1", payment("cash", "USD", "20.00"))  # Bs 766.00 back
+    # Started with Bs 1,000.00 in the drawer; after the change it holds Bs 234.00.
+    shift = closed(cashier, body={"opening_float": {"VES": "1000.00"},
+                                  "declared": {"USD": "20.00", "VES": "234.00"}})
+    assert shift["figures"]["cash_expected"] == {"USD": "20.00", "VES": "-766.00"}
+    assert shift["opening_float"] == {"VES": "1000.00"}
+    assert shift["difference"] == {"USD": "0.00", "VES": "0.00"}
+    sell(cashier, setup, "A2", payment("cash", "VES", SEAT_VES))
+    # The next shift starts with the Bs 234.00 left: the drawer should hold Bs 2,426.90.
+    short = closed(cashier, body={"opening_float": {"VES": "234.00"},
+                                  "declared": {"VES": "1426.90"}})
+    assert short["difference"] == {"VES": "-1000.00"}
+    refused = close(cashier, body={"opening_float": {"VES": "-5"}})
+    assert refused.status_code == 400 and "opening_float" in refused.json()
+
+
 def test_a_currency_not_declared_counts_as_none_and_no_count_means_no_difference(
         cashier, cashier2, setup):
     sell(cashier, setup, "A1", payment("cash", "USD", "20.00"))
