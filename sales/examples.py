@@ -37,7 +37,8 @@ ZONE_REQUEST: Any = {'name': 'Balcón',
  'kind': 'general',
  'capacity': 200,
  'price': '10.00',
- 'tax_category': 'general'}
+ 'tax_category': 'general',
+ 'max_entries': 1}
 
 ZONE: Any = {'id': 4,
  'event': 2,
@@ -45,7 +46,8 @@ ZONE: Any = {'id': 4,
  'kind': 'general',
  'capacity': 200,
  'price': '10.00',
- 'tax_category': 'general'}
+ 'tax_category': 'general',
+ 'max_entries': 1}
 
 ZONE_PATCH: Any = {'price': '30.00'}
 

@@ -38,7 +38,8 @@ class EventSerializer(StrictModelSerializer):
 class ZoneSerializer(StrictModelSerializer):
     class Meta:
         model = Zone
-        fields = ["id", "event", "name", "kind", "capacity", "price", "tax_category"]
+        fields = ["id", "event", "name", "kind", "capacity", "price", "tax_category",
+                  "max_entries"]
         read_only_fields = ["event"]
         extra_kwargs = {"capacity": {"help_text": "General admission: places for sale. "
                                                   "Numbered: the seat count (read only)."}}
