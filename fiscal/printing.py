@@ -16,6 +16,7 @@ from fiscal.models import DocumentKind, FiscalDocument
 from fiscal.selectors import FISCAL_TZ
 from fiscal.taxes import LEGAL_CURRENCY
 from sales.models import PaymentMethod, Ticket
+from sales.tickets import ticket_qr
 
 PAPER_WIDTH = "80mm"
 PAGE_MARGIN_MM = 3
@@ -122,7 +123,7 @@ def ticket_html(ticket: Ticket) -> str:
         "starts": f"{_local(event.starts_at):%d/%m/%Y %H:%M}",
         "label": ticket.seat.label if ticket.seat_id else ticket.zone.name,
         "zone": ticket.zone.name, "price": money(ticket.price), "currency": event.currency,
-        "qr": qr_svg_data_uri(ticket.code), "voided": voided,
+        "qr": qr_svg_data_uri(ticket_qr(ticket)), "voided": voided,
         "paper_width": PAPER_WIDTH,
     })
 

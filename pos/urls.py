@@ -15,6 +15,7 @@ handler500 = "pos.api.json_server_error"
 api_patterns = [
     path("", include("tenants.urls")),
     path("", include("sales.checkout.urls")),
+    path("", include("sales.checkin.urls")),
     path("", include("reservations.urls")),
     path("", include("sales.urls")),
     path("", include("fiscal.urls")),

@@ -13,6 +13,8 @@ while holding one earlier... the other way round):
   6. reserved items, by id (their status or expiry changes);
   7. fiscal: the invoice a note corrects, the series counter, the fiscal profile
      (fiscal/lock_objects.py);
+  7b. the ticket a door scan admits or lets out (sales/checkin/lock_objects.py), FOR NO
+     KEY UPDATE: a check-in locks nothing else, and no other write locks a ticket;
   8. operations rows that nothing else locks: alerts (reservations.monitoring).
 
 Rows whose key never changes are locked FOR NO KEY UPDATE (`select_for_update(

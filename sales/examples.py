@@ -37,7 +37,8 @@ ZONE_REQUEST: Any = {'name': 'Balcón',
  'kind': 'general',
  'capacity': 200,
  'price': '10.00',
- 'tax_category': 'general'}
+ 'tax_category': 'general',
+ 'max_entries': 1}
 
 ZONE: Any = {'id': 4,
  'event': 2,
@@ -45,7 +46,8 @@ ZONE: Any = {'id': 4,
  'kind': 'general',
  'capacity': 200,
  'price': '10.00',
- 'tax_category': 'general'}
+ 'tax_category': 'general',
+ 'max_entries': 1}
 
 ZONE_PATCH: Any = {'price': '30.00'}
 
@@ -160,6 +162,7 @@ TRANSACTION: Any = {'id': 1,
                'created_at': '2026-11-30T21:41:38-04:00'}],
  'tickets': [{'id': 1,
               'code': '8D5MLDL7H2473JZK',
+              'qr': '8D5MLDL7H2473JZK:Xk3vR0p9mT2qLw8sYb5nHc1dFg7jKa4eUo6iZr0tQyM',
               'zone': 1,
               'seat': 1,
               'label': 'A1',
@@ -167,6 +170,7 @@ TRANSACTION: Any = {'id': 1,
               'issued_at': '2026-11-30T21:41:38-04:00'},
              {'id': 2,
               'code': 'LHTBXQ2Q6EHJF7EX',
+              'qr': 'LHTBXQ2Q6EHJF7EX:Pq8mN2vB6xC0zL4kJ7hG1fD9sA3wE5rT8yU2iO6pQaW',
               'zone': 2,
               'seat': None,
               'label': 'Balcón',
@@ -174,6 +178,7 @@ TRANSACTION: Any = {'id': 1,
               'issued_at': '2026-11-30T21:41:38-04:00'},
              {'id': 3,
               'code': 'YPSMU8TA8C29VNGN',
+              'qr': 'YPSMU8TA8C29VNGN:Rt5yU1iO9pA3sD7fG2hJ6kL0zX4cV8bN1mQ5wE9rTyZ',
               'zone': 2,
               'seat': None,
               'label': 'Balcón',

@@ -74,6 +74,11 @@ class Zone(models.Model):
     tax_category = models.CharField(
         max_length=10, choices=TaxCategory.choices, default=TaxCategory.GENERAL
     )
+    # How many times one ticket of the zone may enter (an exit recorded at the door
+    # between two entries): 1 means no re-entry (sales.checkin).
+    max_entries = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1)],
+        help_text="How many times a ticket of this zone may enter (re-entry after an exit).")
 
     class Meta:
         ordering = ["event_id", "id"]
@@ -270,6 +275,46 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class CheckinScan(models.Model):
+    """One scan at a door, whatever came of it (sales.checkin): the check-in log. An
+    admission, an exit or a refusal with its reason; `ticket` is empty when the scanned
+    text named no ticket of this tenant."""
+
+    class Result(models.TextChoices):
+        ADMITTED = "admitted", "Admitted"
+        EXITED = "exited", "Exited"
+        REFUSED = "refused", "Refused"
+
+    class Action(models.TextChoices):
+        ENTRY = "entry", "Entry"
+        EXIT = "exit", "Exit"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="scans")
+    # What was scanned, as read (cut to the column).
+    code = models.CharField(max_length=100)
+    action = models.CharField(max_length=5, choices=Action.choices, default=Action.ENTRY)
+    gate = models.CharField(max_length=40, blank=True)
+    # The scanning device (X-POS-Terminal).
+    device = models.CharField(max_length=40, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+")
+    result = models.CharField(max_length=10, choices=Result.choices)
+    # The refusal's code (already_admitted, ticket_void, unknown_ticket, ...); "" otherwise.
+    reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["ticket", "result"], name="checkin_ticket_result"),
+            models.Index(fields=["user", "created_at"], name="checkin_user_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.result} {self.code[:16]}"
 
 
 class IdempotencyKey(models.Model):

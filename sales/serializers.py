@@ -17,6 +17,7 @@ from sales.checkout.serializers import AMOUNTS_DUE, amounts_due_data
 from sales.checkout.services import hold_quote
 from sales.models import Event, Payment, Seat, Ticket, Transaction, Venue, Zone
 from sales.selectors import transaction_detail
+from sales.tickets import ticket_qr
 
 if TYPE_CHECKING:
     from sales.checkout.services import CheckoutResult
@@ -37,7 +38,8 @@ class EventSerializer(StrictModelSerializer):
 class ZoneSerializer(StrictModelSerializer):
     class Meta:
         model = Zone
-        fields = ["id", "event", "name", "kind", "capacity", "price", "tax_category"]
+        fields = ["id", "event", "name", "kind", "capacity", "price", "tax_category",
+                  "max_entries"]
         read_only_fields = ["event"]
         extra_kwargs = {"capacity": {"help_text": "General admission: places for sale. "
                                                   "Numbered: the seat count (read only)."}}
@@ -110,13 +112,19 @@ class PaymentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 
 class TicketSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     label = serializers.SerializerMethodField()
+    qr = serializers.SerializerMethodField(
+        help_text="What the ticket's QR code encodes: its code signed for this venue "
+                  "organisation (`<code>:<signature>`), the only thing the door accepts.")
 
     class Meta:
         model = Ticket
-        fields = ["id", "code", "zone", "seat", "label", "price", "issued_at"]
+        fields = ["id", "code", "qr", "zone", "seat", "label", "price", "issued_at"]
 
     def get_label(self, ticket: Ticket) -> str:
         return ticket.seat.label if ticket.seat_id else ticket.zone.name
+
+    def get_qr(self, ticket: Ticket) -> str:
+        return ticket_qr(ticket)
 
 
 class StatusChangeSerializer(FieldsBuiltOnce, serializers.ModelSerializer):

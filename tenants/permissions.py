@@ -40,11 +40,13 @@ Audience = frozenset[str]
 ANYONE: Audience = frozenset({ANONYMOUS, *Role})
 # Whoever is logged in, in any role (door staff included).
 SIGNED_IN: Audience = frozenset(Role)
-# The box office: door staff are not in it (they will scan tickets, nothing else).
+# The box office: door staff are not in it (they scan tickets, nothing else).
 STAFF: Audience = frozenset({Role.VENUE_ADMIN, Role.CASHIER, Role.OPERATOR})
 VENUE_ADMIN: Audience = frozenset({Role.VENUE_ADMIN})
 SELLERS: Audience = frozenset({Role.CASHIER, Role.VENUE_ADMIN})
 OPERATORS: Audience = frozenset({Role.OPERATOR, Role.VENUE_ADMIN})
+# The door: door staff scan tickets; venue admins may stand in for them.
+DOOR: Audience = frozenset({Role.DOOR, Role.VENUE_ADMIN})
 
 
 def _catalogue(*, detail: bool) -> dict[str, Audience]:
@@ -133,6 +135,12 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "pos-logout": {"POST": ANYONE},
     "pos-language": {"POST": ANYONE},
     "pos-ticket-qr": {"GET": STAFF},
+    # Check-in at the door (sales.checkin): door staff and venue admins scan tickets in
+    # and out and read the log (door staff their own scans, EVERY_SCAN everybody's)
+    "checkin": {"POST": DOOR},
+    "checkin-exit": {"POST": DOOR},
+    "checkin-scans": {"GET": DOOR},
+    "event-checkin-stats": {"GET": DOOR},
 }
 
 # URL prefixes outside the matrix, and why. The Django admin authorises with Django model
@@ -231,6 +239,7 @@ def role_matrix_page(*, forbidden_message: str = "Your role does not allow this 
 # fiscal.selectors.documents_visible_to, tickets_visible_to and shifts_visible_to).
 EVERY_HOLD: Audience = VENUE_ADMIN  # release, extend, check out any cashier's hold
 EVERY_SALE: Audience = OPERATORS  # read any sale, fiscal document, ticket and shift
+EVERY_SCAN: Audience = VENUE_ADMIN  # read every door scan (door staff read their own)
 
 
 def acts_on_every_hold(user) -> bool:
@@ -239,3 +248,7 @@ def acts_on_every_hold(user) -> bool:
 
 def sees_every_sale(user) -> bool:
     return bool(audience_of(user) & EVERY_SALE)
+
+
+def sees_every_scan(user) -> bool:
+    return bool(audience_of(user) & EVERY_SCAN)

@@ -11,8 +11,8 @@ class Role(StrEnum):
     VENUE_ADMIN = "venue_admin"
     CASHIER = "cashier"
     OPERATOR = "operator"
-    # Door staff will scan tickets at the gates; until check-in exists they may call
-    # nothing but the log-in and log-out (tenants.permissions).
+    # Door staff scan tickets at the gates (sales.checkin) and read their own scans;
+    # nothing of the box office (tenants.permissions).
     DOOR = "door"
 
 

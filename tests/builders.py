@@ -114,3 +114,26 @@ def checkout_body(*payments: tuple[str, str, str], customer: dict | None = None,
     if customer:
         body["customer"] = customer
     return body
+
+
+def sell_through_api(tenant, setup: EventSetup, *labels: str, zones: list | None = None) -> dict:
+    """A completed sale of the seats (and general-admission `zones`) by the tenant's
+    cashier through the API, paid in Bs: the sale as answered."""
+    from django_tenants.utils import tenant_context
+
+    from reservations.models import ReservedTicket
+    from sales.checkout.services import hold_quote
+    from sales.models import Transaction
+    from tests.conftest import api_client
+
+    cashier = api_client(tenant, "cashier")
+    hold_id = api_hold_id(cashier, setup, *labels, zones=zones)
+    with tenant_context(tenant.tenant):
+        due = hold_quote(
+            Transaction.objects.get(pk=hold_id),
+            list(ReservedTicket.objects.filter(transaction_id=hold_id)),
+        ).breakdown.amount_due_ves
+    paid = cashier.post(f"/api/holds/{hold_id}/checkout/",
+                        checkout_body(("pago_movil", "VES", str(due))), format="json")
+    assert paid.status_code == 200, paid.json()
+    return paid.json()["transaction"]

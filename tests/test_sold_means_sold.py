@@ -377,7 +377,7 @@ def admin_site(alpha):
 def zone_form(zone: Zone, **changes) -> dict:
     data = {"event": zone.event_id, "name": zone.name, "kind": zone.kind,
             "capacity": zone.capacity, "price": str(zone.price),
-            "tax_category": zone.tax_category}
+            "tax_category": zone.tax_category, "max_entries": zone.max_entries}
     return {**data, **changes}
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 
 from fiscal.selectors import tickets_visible_to
 from pos.web.messages import page_messages, payment_methods
+from sales import tickets
 from tenants.login_throttle import retry_after_seconds
 from tenants.permissions import may_call, role_matrix_page
 
@@ -101,10 +102,11 @@ def pos_page(request: HttpRequest) -> HttpResponse:
 @role_matrix_page()
 @require_GET
 def ticket_qr(request: HttpRequest, pk: int) -> HttpResponse:
-    """The ticket's code as a QR image, for tickets of sales the user may see."""
+    """The ticket's QR image (its signed code, sales.tickets), for tickets of sales the
+    user may see."""
     ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
     buffer = io.BytesIO()
-    segno.make(ticket.code, error="m").save(buffer, kind="svg", scale=4, border=2,
+    segno.make(tickets.ticket_qr(ticket), error="m").save(buffer, kind="svg", scale=4, border=2,
                                             title=ticket.code)
     response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=3600"

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from sales.checkin import views
+
+urlpatterns = [
+    path("checkin/", views.CheckinView.as_view(), name="checkin"),
+    path("checkin/exit/", views.CheckinExitView.as_view(), name="checkin-exit"),
+    path("checkin/scans/", views.CheckinScanListView.as_view(), name="checkin-scans"),
+    path("events/<int:pk>/checkin-stats/", views.EventCheckinStatsView.as_view(),
+         name="event-checkin-stats"),
+]
