@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 
 import requests
 
@@ -33,6 +34,19 @@ class Client:
         return body
 
 
+def on_sale_event(get_page: Callable[[str], dict], url: str) -> dict:
+    """The first event listed as on sale (drafts and closed events refuse holds), following
+    the list's pages (`next`)."""
+    next_url: str | None = url
+    while next_url:
+        page = get_page(next_url)
+        for event in page["results"]:
+            if event["status"] == "on_sale":
+                return event
+        next_url = page.get("next")
+    sys.exit(f"no event on sale at {url}: put one on sale (PATCH its status to on_sale)")
+
+
 def seat_state(client: Client, event: int, seat: int) -> str:
     seats = client.call("GET", f"/api/events/{event}/availability/", 200)["seats"]
     return next(s["state"] for s in seats if s["id"] == seat)
@@ -48,7 +62,9 @@ def main() -> None:
     cashier = Client(args.base, args.host, "cashier", args.password)
     admin = Client(args.base, args.host, "admin", args.password)
 
-    event = cashier.call("GET", "/api/events/", 200)["results"][0]["id"]
+    event = on_sale_event(lambda url: cashier.http.get(url).json(),
+                          f"{args.base}/api/events/")["id"]
+    print(f"event {event} (on sale)")
     free = [s["id"] for s in cashier.call("GET", f"/api/events/{event}/availability/", 200)
             ["seats"] if s["state"] == "available"]
     first, second, third, fourth = free[:4]
