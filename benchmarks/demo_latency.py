@@ -15,6 +15,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import requests
 
@@ -25,17 +26,19 @@ def timed(call) -> tuple[float, requests.Response]:
     return (time.perf_counter() - start) * 1000, response
 
 
-def on_sale_event(get_page: Callable[[str], dict], url: str) -> dict:
+def on_sale_event(get_page: Callable[[str], dict], path: str = "/api/events/") -> dict:
     """The first event listed as on sale (drafts and closed events refuse holds), following
-    the list's pages (`next`)."""
-    next_url: str | None = url
-    while next_url:
-        page = get_page(next_url)
+    the list's pages (`next`). `get_page` takes a path and query: the links the API gives
+    name the Host header's host, not the address the script talks to."""
+    next_path: str | None = path
+    while next_path:
+        page = get_page(next_path)
         for event in page["results"]:
             if event["status"] == "on_sale":
                 return event
-        next_url = page.get("next")
-    sys.exit(f"no event on sale at {url}: put one on sale (PATCH its status to on_sale)")
+        link = urlsplit(page.get("next") or "")
+        next_path = (link.path + (f"?{link.query}" if link.query else "")) or None
+    sys.exit(f"no event on sale at {path}: put one on sale (PATCH its status to on_sale)")
 
 
 def summary(samples: list[float]) -> dict[str, float]:
@@ -65,7 +68,7 @@ def main() -> None:
                       json={"username": args.user, "password": args.password}).json()["token"]
     http.headers["Authorization"] = f"Token {token}"
     # Each script runs on its own (`python benchmarks/...`): the picker is smoke.py's twin.
-    event = on_sale_event(lambda url: http.get(url).json(), f"{args.base}/api/events/")
+    event = on_sale_event(lambda path: http.get(f"{args.base}{path}").json())
     availability_url = f"{args.base}/api/events/{event['id']}/availability/"
     availability = http.get(availability_url).json()
     seat_ids = [seat["id"] for seat in availability["seats"] if seat["state"] == "available"]

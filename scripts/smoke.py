@@ -12,6 +12,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import requests
 
@@ -34,17 +35,19 @@ class Client:
         return body
 
 
-def on_sale_event(get_page: Callable[[str], dict], url: str) -> dict:
+def on_sale_event(get_page: Callable[[str], dict], path: str = "/api/events/") -> dict:
     """The first event listed as on sale (drafts and closed events refuse holds), following
-    the list's pages (`next`)."""
-    next_url: str | None = url
-    while next_url:
-        page = get_page(next_url)
+    the list's pages (`next`). `get_page` takes a path and query: the links the API gives
+    name the Host header's host, not the address the script talks to."""
+    next_path: str | None = path
+    while next_path:
+        page = get_page(next_path)
         for event in page["results"]:
             if event["status"] == "on_sale":
                 return event
-        next_url = page.get("next")
-    sys.exit(f"no event on sale at {url}: put one on sale (PATCH its status to on_sale)")
+        link = urlsplit(page.get("next") or "")
+        next_path = (link.path + (f"?{link.query}" if link.query else "")) or None
+    sys.exit(f"no event on sale at {path}: put one on sale (PATCH its status to on_sale)")
 
 
 def seat_state(client: Client, event: int, seat: int) -> str:
@@ -62,8 +65,7 @@ def main() -> None:
     cashier = Client(args.base, args.host, "cashier", args.password)
     admin = Client(args.base, args.host, "admin", args.password)
 
-    event = on_sale_event(lambda url: cashier.http.get(url).json(),
-                          f"{args.base}/api/events/")["id"]
+    event = on_sale_event(lambda path: cashier.http.get(f"{args.base}{path}").json())["id"]
     print(f"event {event} (on sale)")
     free = [s["id"] for s in cashier.call("GET", f"/api/events/{event}/availability/", 200)
             ["seats"] if s["state"] == "available"]

@@ -75,9 +75,10 @@ def test_the_scripts_pick_the_event_on_sale_not_the_first_listed(alpha, cashier,
 
 @pytest.mark.parametrize("pick", [smoke_pick, latency_pick])
 def test_the_pick_follows_the_pages_and_stops_when_nothing_is_on_sale(pick):
-    pages = {"/1": {"results": [{"id": 1, "status": "draft"}], "next": "/2"},
-             "/2": {"results": [{"id": 2, "status": "closed"}, {"id": 3, "status": "on_sale"}],
-                    "next": None},
+    pages = {"/1": {"results": [{"id": 1, "status": "draft"}],
+                    "next": "http://demo.localhost/2?page=2"},  # the Host header's host
+             "/2?page=2": {"results": [{"id": 2, "status": "closed"},
+                                       {"id": 3, "status": "on_sale"}], "next": None},
              "/none": {"results": [{"id": 1, "status": "draft"}], "next": None}}
     assert pick(pages.__getitem__, "/1")["id"] == 3
     with pytest.raises(SystemExit, match="no event on sale"):
