@@ -1,4 +1,8 @@
 from django.contrib import admin
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from fiscal.models import (
     ExchangeRate,
@@ -9,6 +13,7 @@ from fiscal.models import (
     VoidedTicket,
     ZReport,
 )
+from fiscal.printing import document_html
 from pos.forms import StrictDecimalAdmin
 
 
@@ -62,9 +67,29 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(FiscalDocument)
 class FiscalDocumentAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "kind", "control_number", "issued_at", "buyer_name",
-                    "total_ves", "amount_due_ves", "terminal", "z_report", "shift"]
+                    "total_ves", "amount_due_ves", "terminal", "z_report", "shift",
+                    "print_link"]
     list_filter = ["kind", "fiscal_day", "terminal"]
     search_fields = ["control_number", "buyer_name", "buyer_tax_id"]
+    readonly_fields = ["print_link"]
+
+    def get_urls(self):
+        # The API's print views take a token; this one takes the admin's session.
+        return [path("<int:pk>/print/", self.admin_site.admin_view(self.print_view),
+                     name="fiscal_fiscaldocument_print"), *super().get_urls()]
+
+    def print_view(self, request, pk: int) -> HttpResponse:
+        if not self.has_view_permission(request):
+            return HttpResponse(status=403)
+        document = get_object_or_404(FiscalDocument, pk=pk)
+        return HttpResponse(document_html(document), content_type="text/html; charset=utf-8")
+
+    @admin.display(description="print")
+    def print_link(self, obj: FiscalDocument) -> str:
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:fiscal_fiscaldocument_print", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank">print</a>', url)
 
 
 @admin.register(ZReport)

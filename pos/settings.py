@@ -289,6 +289,9 @@ RESERVATION_OPERATIONS = {
 
 # --- Demo tenant created by `make run` ---
 POS_DEMO_PASSWORD = env("POS_DEMO_PASSWORD", "demo-pass")
+# The platform admin (public schema's /admin/) that `make setup` creates when missing.
+POS_PLATFORM_ADMIN_USER = env("POS_PLATFORM_ADMIN_USER", "platform")
+POS_PLATFORM_ADMIN_PASSWORD = env("POS_PLATFORM_ADMIN_PASSWORD", "demo-pass")
 
 # --- i18n / time ---
 LANGUAGE_CODE = "es"

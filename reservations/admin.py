@@ -13,15 +13,15 @@ from reservations.models import (
 )
 from reservations.monitoring import acknowledge_alert
 from reservations.services import release_hold
-from sales.models import Transaction
+from sales.models import Transaction, transaction_kind
 
 
 @admin.register(ReservedTicket)
 class ReservedTicketAdmin(admin.ModelAdmin):
-    list_display = ["id", "seat_or_quantity", "event", "status", "reserved_until", "time_left",
-                    "created_by"]
+    list_display = ["id", "seat_or_quantity", "event", "kind", "transaction_id", "status",
+                    "reserved_until", "time_left", "created_by"]
     list_filter = ["status", "event"]
-    list_select_related = ["seat", "zone", "event", "created_by"]
+    list_select_related = ["seat", "zone", "event", "created_by", "transaction"]
     search_fields = ["seat__label", "transaction__id"]
     readonly_fields = [f.name for f in ReservedTicket._meta.fields]
     actions = ["release_selected"]
@@ -29,6 +29,12 @@ class ReservedTicketAdmin(admin.ModelAdmin):
     @admin.display(description="seat / quantity")
     def seat_or_quantity(self, obj: ReservedTicket) -> str:
         return obj.seat.label if obj.seat_id else f"{obj.zone.name} × {obj.quantity}"
+
+    @admin.display(description="kind", ordering="transaction__status")
+    def kind(self, obj: ReservedTicket) -> str:
+        """What the item belongs to: a hold (pending), a reservation (reserved: partly
+        paid, see its transaction for the balance) or a sale (completed)."""
+        return transaction_kind(obj.transaction.status)
 
     @admin.display(description="time left")
     def time_left(self, obj: ReservedTicket) -> str:
@@ -43,16 +49,25 @@ class ReservedTicketAdmin(admin.ModelAdmin):
 
     @admin.action(description="Release selected holds")
     def release_selected(self, request, queryset):
-        released = failed = 0
+        released = failed = seats_freed = places_freed = 0
         for tx_id, seats in _seats_by_transaction(queryset).items():
+            # Only general admission selected: the whole hold goes, seats and places.
+            whole = ReservedTicket.objects.filter(
+                transaction_id=tx_id, status=ReservedTicket.Status.ACTIVE)
+            freed = list(whole.filter(seat_id__in=seats) if seats else whole)
             try:
                 release_hold(user=request.user, transaction_id=tx_id, seat_ids=seats or None,
                              reason=StatusChange.Reason.ADMIN)
-                released += 1
             except DomainError as exc:
                 failed += 1
                 self.message_user(request, f"Hold {tx_id}: {exc.message}", messages.WARNING)
-        self.message_user(request, f"Released {released} hold(s); {failed} could not be.")
+                continue
+            released += 1
+            seats_freed += sum(1 for item in freed if item.seat_id)
+            places_freed += sum(item.quantity for item in freed if not item.seat_id)
+        ga = f", {places_freed} general admission place(s)" if places_freed else ""
+        self.message_user(request, f"Released {released} hold(s) ({seats_freed} seat(s){ga}); "
+                                   f"{failed} could not be.")
 
     def has_add_permission(self, request):
         return False

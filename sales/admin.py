@@ -5,14 +5,17 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 
 from pos.errors import DomainError
 from pos.forms import StrictDecimalAdmin
-from reservations.models import StatusChange
+from reservations.models import ReservedTicket, StatusChange
 from sales import services
-from sales.checkout.services import cancel_reservation
-from sales.models import Event, Payment, Seat, Ticket, Transaction, Venue, Zone
+from sales.checkout.services import cancel_reservation, hold_quote
+from sales.models import Event, Payment, Seat, Ticket, Transaction, Venue, Zone, transaction_kind
+from sales.serializers import SeatRowsSerializer
 
 
 @admin.register(Venue)
@@ -120,6 +123,46 @@ class ZoneAdmin(StrictDecimalAdmin, CatalogueAdmin):
     form = ZoneForm
     list_display = ["name", "event", "kind", "capacity", "price", "tax_category"]
     list_filter = ["kind", "event"]
+    actions = ["add_seat_rows"]
+
+    @admin.action(description="Add seats by rows (e.g. rows A-T × 30 seats)",
+                  permissions=["change"])
+    def add_seat_rows(self, request, queryset):
+        """The API's seat rows (same input, same service) for one zone: a form first, then
+        the seats, or the refusal as a message."""
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one zone to add seats to.",
+                              messages.WARNING)
+            return None
+        zone = queryset.get()
+        if "apply" not in request.POST:
+            return self._seat_rows_form(request, zone, {"rows": "", "seats_per_row": "",
+                                                        "first_number": 1})
+        serializer = SeatRowsSerializer(data={
+            key: request.POST[key] for key in ("rows", "seats_per_row", "first_number")
+            if request.POST.get(key, "").strip()})
+        if not serializer.is_valid():
+            for field, problems in serializer.errors.items():
+                self.message_user(request, f"{field}: {' '.join(map(str, problems))}",
+                                  messages.ERROR)
+            return self._seat_rows_form(request, zone, request.POST)
+        data = serializer.validated_data
+        try:
+            seats = services.create_seats_in_rows(
+                zone=zone, rows=services.expand_rows(data["rows"]),
+                seats_per_row=data["seats_per_row"], first_number=data["first_number"])
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return self._seat_rows_form(request, zone, request.POST)
+        self.message_user(request, f"Added {len(seats)} seat(s) to {zone.name} "
+                                   f"({seats[0].label} to {seats[-1].label}).")
+        return None
+
+    def _seat_rows_form(self, request, zone: Zone, values) -> TemplateResponse:
+        return TemplateResponse(request, "admin/sales/zone/seat_rows.html", {
+            **self.admin_site.each_context(request), "title": f"Add seats to {zone}",
+            "opts": self.model._meta, "zone": zone, "values": values,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME})
 
     def save_model(self, request, obj: Zone, form: ZoneForm, change: bool) -> None:
         if change:
@@ -214,8 +257,8 @@ class TransactionAdmin(admin.ModelAdmin):
     recorded them: a correction is a credit or debit note). Never deleted: the sale and
     its audit trail are one record."""
 
-    list_display = ["id", "event", "status", "cashier", "subtotal", "currency",
-                    "payment_deadline", "created_at"]
+    list_display = ["id", "event", "kind", "status", "cashier", "subtotal", "currency",
+                    "paid", "balance", "payment_deadline", "created_at"]
     list_filter = ["status", "event"]
     search_fields = ["id", "customer_name", "customer_tax_id"]
     list_select_related = ["event", "cashier"]
@@ -223,6 +266,46 @@ class TransactionAdmin(admin.ModelAdmin):
                        "extensions_used", "created_at", "updated_at", "completed_at"]
     inlines = [PaymentInline, StatusChangeInline]
     actions = ["cancel_reservations"]
+
+    def get_queryset(self, request):
+        # What a reservation's figures need (hold_quote), in two queries for the whole page.
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("reserved_tickets",
+                     queryset=ReservedTicket.objects.select_related("seat", "zone")),
+            "payments")
+
+    @admin.display(description="kind", ordering="status")
+    def kind(self, obj: Transaction) -> str:
+        return transaction_kind(obj.status)
+
+    def _reservation_quote(self, obj: Transaction):
+        """A reservation's figures, as the API's transaction answer computes them (None for
+        any other status, or when it cannot be priced: no exchange rate)."""
+        if obj.status != Transaction.Status.RESERVED:
+            return None
+        if not hasattr(obj, "_admin_quote"):
+            items = [i for i in obj.reserved_tickets.all()
+                     if i.status == ReservedTicket.Status.ACTIVE]
+            obj._admin_quote = hold_quote(obj, items)
+        return obj._admin_quote
+
+    @admin.display(description="paid")
+    def paid(self, obj: Transaction) -> str:
+        quote = self._reservation_quote(obj)
+        if quote is None:
+            return "—"
+        paid = quote.breakdown.paid_ves
+        if obj.currency == "VES":
+            return f"{paid} VES"
+        return f"{quote.in_sale_currency(paid)} {obj.currency} ({paid} VES)"
+
+    @admin.display(description="balance")
+    def balance(self, obj: Transaction) -> str:
+        quote = self._reservation_quote(obj)
+        if quote is None:
+            return "—"
+        due = quote.amounts_due
+        return " / ".join(f"{due[c]} {c}" for c in sorted(due, key=lambda c: c != obj.currency))
 
     @admin.action(description="Cancel selected reservations (seats freed, payments handed "
                               "back)", permissions=["change"])

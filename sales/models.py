@@ -113,6 +113,15 @@ class Seat(models.Model):
         return self.label
 
 
+# What a sale in each status is to the people at the till: held seats, a partly paid
+# reservation, a sale paid in full; the others are ended (their status says how).
+TRANSACTION_KINDS = {"pending": "hold", "reserved": "reservation", "completed": "sale"}
+
+
+def transaction_kind(status: str) -> str:
+    return TRANSACTION_KINDS.get(status, f"ended ({status})")
+
+
 class Transaction(models.Model):
     """A cashier's sale: PENDING while seats are held, RESERVED when partly paid,
     COMPLETED when paid in full, CANCELLED or EXPIRED otherwise."""

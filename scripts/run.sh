@@ -22,6 +22,9 @@ trap 'cleanup; exit 0' INT TERM
 cd "$REPO_DIR"
 export PATH="$VENV_DIR/bin:$PATH"
 export POS_DB_NAME="${POS_DB_NAME:-pos}"
-log "web on http://demo.localhost:8000/ (API docs: /api/docs/), worker and beat; Ctrl-C stops"
+port="${POS_WEB_PORT:-8000}"
+log "web on http://demo.localhost:$port/ (API docs: /api/docs/), worker and beat; Ctrl-C stops"
+log "venue admin: http://demo.localhost:$port/admin/ (admin / ${POS_DEMO_PASSWORD:-demo-pass});" \
+    "platform admin (tenants, beat schedule): http://localhost:$port/admin/ (login above)"
 echo $$ > "$VAR_DIR/run.pid"
 honcho start -f Procfile || { status=$?; [ "$status" = 130 ] && exit 0; exit "$status"; }

@@ -12,4 +12,6 @@ log "migrating the public schema and every tenant schema"
 manage migrate_schemas --noinput -v 0
 log "setting up the demo tenant"
 manage setup_demo
+log "making sure the platform admin (public schema) exists"
+manage ensure_platform_admin --url "http://localhost:${POS_WEB_PORT:-8000}/admin/"
 manage collectstatic --noinput -v 0

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import requests
 
@@ -33,6 +35,21 @@ class Client:
         return body
 
 
+def on_sale_event(get_page: Callable[[str], dict], path: str = "/api/events/") -> dict:
+    """The first event listed as on sale (drafts and closed events refuse holds), following
+    the list's pages (`next`). `get_page` takes a path and query: the links the API gives
+    name the Host header's host, not the address the script talks to."""
+    next_path: str | None = path
+    while next_path:
+        page = get_page(next_path)
+        for event in page["results"]:
+            if event["status"] == "on_sale":
+                return event
+        link = urlsplit(page.get("next") or "")
+        next_path = (link.path + (f"?{link.query}" if link.query else "")) or None
+    sys.exit(f"no event on sale at {path}: put one on sale (PATCH its status to on_sale)")
+
+
 def seat_state(client: Client, event: int, seat: int) -> str:
     seats = client.call("GET", f"/api/events/{event}/availability/", 200)["seats"]
     return next(s["state"] for s in seats if s["id"] == seat)
@@ -48,7 +65,8 @@ def main() -> None:
     cashier = Client(args.base, args.host, "cashier", args.password)
     admin = Client(args.base, args.host, "admin", args.password)
 
-    event = cashier.call("GET", "/api/events/", 200)["results"][0]["id"]
+    event = on_sale_event(lambda path: cashier.http.get(f"{args.base}{path}").json())["id"]
+    print(f"event {event} (on sale)")
     free = [s["id"] for s in cashier.call("GET", f"/api/events/{event}/availability/", 200)
             ["seats"] if s["state"] == "available"]
     first, second, third, fourth = free[:4]

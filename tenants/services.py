@@ -86,6 +86,24 @@ def create_staff_user(
     return user
 
 
+def ensure_platform_superuser(*, username: str, password: str) -> tuple[AbstractUser, bool]:
+    """The platform admin (a superuser of the public schema, where tenants and the beat
+    schedule are managed): created when no user of that name exists, else left as it is (a
+    password changed since is kept). Returns the user and whether it was created."""
+    User = get_user_model()
+    with schema_context(get_public_schema_name()):
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            return user, False
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise InvalidTenant(" ".join(exc.messages)) from exc
+        user = User.objects.create_superuser(username=username, email="", password=password)
+    logger.info("platform.superuser_created", username=username)
+    return user, True
+
+
 def create_tenant(
     *,
     schema_name: str,
