@@ -14,6 +14,7 @@ pos.forms holds the Django form field of the admin, with the same rule."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -98,9 +99,28 @@ class MoneyFieldSchema(OpenApiSerializerFieldExtension):
         return schema
 
 
+class VenueDateTimeField(serializers.DateTimeField):
+    """A DateTimeField that takes only instants from 2000 to 2099. Outside that window a
+    date is a typing slip, and before 1912 the venue's zone has a local mean time offset
+    (Caracas: -04:27:44) that no ISO 8601 client can read back."""
+
+    earliest = datetime(2000, 1, 1, tzinfo=UTC)
+    latest = datetime(2100, 1, 1, tzinfo=UTC)
+
+    def to_internal_value(self, value: Any) -> datetime:
+        instant = super().to_internal_value(value)
+        if not self.earliest <= instant < self.latest:
+            raise serializers.ValidationError(
+                f"{self.field_name or 'The date'} must be between 2000 and 2099.",
+                code="out_of_range")
+        return instant
+
+
 class StrictModelSerializer(serializers.ModelSerializer):
     """A ModelSerializer whose decimal model fields are MoneyFields (with the model
-    field's digits, decimals and min/max validators): for every serializer that writes."""
+    field's digits, decimals and min/max validators) and whose date-times are
+    VenueDateTimeFields: for every serializer that writes."""
 
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
-                                models.DecimalField: MoneyField}
+                                models.DecimalField: MoneyField,
+                                models.DateTimeField: VenueDateTimeField}

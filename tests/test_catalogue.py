@@ -78,3 +78,16 @@ def test_deleting_a_venue_in_use_is_409_not_500(admin):
     response = admin.delete(f"/api/venues/{event['venue']}/")
     assert response.status_code == 409
     assert response.json()["code"] == "in_use"
+
+
+@pytest.mark.parametrize("starts_at", ["0115-03-01T20:00:00Z", "1890-06-01T20:00:00-04:00",
+                                       "2100-01-01T00:00:00Z"])
+def test_an_event_date_outside_2000_to_2099_is_400_and_changes_nothing(admin, starts_at):
+    # Found by fuzzing: year 115 was stored and answered with Caracas' local mean time
+    # offset (-04:27:44), which no ISO 8601 client reads back.
+    event = create_event(admin)
+    response = admin.patch(f"/api/events/{event['id']}/", {"starts_at": starts_at},
+                           format="json")
+    assert response.status_code == 400
+    assert "between 2000 and 2099" in str(response.json())
+    assert admin.get(f"/api/events/{event['id']}/").json()["starts_at"] == event["starts_at"]
