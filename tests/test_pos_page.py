@@ -531,7 +531,9 @@ def test_api_docs_and_admin_work_under_the_content_security_policy(
     shot(page, "api-docs-swagger.png", full_page=False)
 
     page.goto(f"{live_url}/api/redoc/")
-    expect(page.locator("h1").first).to_contain_text("Venue POS API", timeout=15_000)
+    # ReDoc parses the whole schema (~340 KB) before drawing: ~5 s on a quiet machine,
+    # near 30 s when the cores are shared.
+    expect(page.locator("h1").first).to_contain_text("Venue POS API", timeout=60_000)
     shot(page, "api-docs-redoc.png", full_page=False)
 
     page.goto(f"{live_url}/admin/login/")
