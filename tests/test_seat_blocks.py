@@ -117,6 +117,7 @@ def test_a_selection_that_is_not_one_way_is_a_400(admin, setup, body, says):
     ({"seats": "A3-A1"}, "runs backwards"),
     ({"seats": "A1-B2"}, "A range stays in one row"),
     ({"rows": "D"}, "Zone Platea has no row D."),
+    ({"seats": "A99999999999999999999"}, "numbered as high"),
 ])
 def test_seats_that_do_not_exist_are_named_and_nothing_is_blocked(admin, setup, alpha, body,
                                                                  says):

@@ -17,6 +17,7 @@ from sales.models import Seat, SeatBlock, SeatBlockChange, Zone
 from sales.services import expand_rows
 
 MAX_SEATS_PER_ACTION = 5000
+MAX_SEAT_NUMBER = 2**31 - 1  # the column's range: a larger number would be a 500
 _SEAT_RANGE = re.compile(r"([A-Z]+)(\d+)(?:\s*-\s*([A-Z]+)?(\d+))?")
 
 
@@ -45,6 +46,8 @@ def parse_seat_ranges(spec: str) -> list[tuple[str, int]]:
         if last_row and last_row != row:
             raise InvalidSeatSelection(f"A range stays in one row: {part!r}.")
         first_n, last_n = int(first), int(last or first)
+        if last_n > MAX_SEAT_NUMBER:
+            raise InvalidSeatSelection(f"No seat is numbered as high as in {part!r}.")
         if first_n > last_n:
             raise InvalidSeatSelection(f"Range {part!r} runs backwards.")
         if last_n - first_n >= MAX_SEATS_PER_ACTION:
