@@ -16,6 +16,7 @@ api_patterns = [
     path("", include("tenants.urls")),
     path("", include("sales.checkout.urls")),
     path("", include("sales.checkin.urls")),
+    path("", include("sales.blocks.urls")),
     path("", include("reservations.urls")),
     path("", include("sales.urls")),
     path("", include("fiscal.urls")),

@@ -15,7 +15,7 @@ HOLD_EXPIRED_MESSAGE = "Booking session has expired. Please select seats again."
 class UnavailableSeat:
     id: int
     label: str
-    reason: str  # "reserved" or "sold"
+    reason: str  # "reserved", "sold" or "blocked" (a venue admin took it off sale)
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,34 @@ class SeatsUnavailable(Conflict):
                 for z in zones
             ],
         )
+
+
+class NoAdjacentSeats(Conflict):
+    """Best available, together: no N adjacent free seats in the zone."""
+
+    code = "no_adjacent_seats"
+
+    def __init__(self, *, zone_id: int, zone_name: str, requested: int) -> None:
+        super().__init__(f"No {requested} adjacent seats are free in zone {zone_name}.",
+                         zone={"id": zone_id, "name": zone_name}, requested=requested)
+
+
+class NotEnoughSeats(Conflict):
+    """Best available, not together: fewer than N free seats in the zone."""
+
+    code = "not_enough_seats"
+
+    def __init__(self, *, zone_id: int, zone_name: str, requested: int,
+                 available: int) -> None:
+        super().__init__(
+            f"Only {available} seat(s) are free in zone {zone_name} ({requested} requested).",
+            zone={"id": zone_id, "name": zone_name}, requested=requested, available=available)
+
+
+class BlockedSeatsForbidden(DomainError):
+    status_code = 403
+    code = "blocked_seats_forbidden"
+    default_message = "Only a venue admin may hold blocked seats."
 
 
 class HoldExpired(Gone):

@@ -270,3 +270,15 @@ EXTEND_JOB_DONE: Any = {**EXTEND_JOB_QUEUED, 'status': 'done',
                         'started_at': '2026-12-03T20:55:03-04:00',
                         'finished_at': '2026-12-03T20:55:03-04:00', 'reservations': 3,
                         'tickets': 5}
+
+BEST_AVAILABLE_REQUEST: Any = {"event": 2, "zone": 3, "best_available": 4, "together": True}
+HOLD_BLOCKED_REQUEST: Any = {"event": 2, "seat_ids": [121], "include_blocked": True}
+BLOCKED_CONFLICT: Any = {
+    "detail": "The following seats are not available: C1 (blocked).",
+    "code": "seats_unavailable",
+    "seats": [{"id": 121, "label": "C1", "reason": "blocked"}], "zones": [],
+}
+NO_ADJACENT_SEATS: Any = {
+    "detail": "No 4 adjacent seats are free in zone Platea.", "code": "no_adjacent_seats",
+    "zone": {"id": 3, "name": "Platea"}, "requested": 4,
+}

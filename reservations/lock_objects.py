@@ -6,7 +6,9 @@ while holding one earlier... the other way round):
   1. the Idempotency-Key row of the request (pos.idempotency: inserted first);
   2. the cashier's user row (a hold: the per-session limit);
   3. transactions, by id (checkout, payments, release, extend, bulk extension);
-  4. seats, by id; 5. zones, by id; 5b. the event (a hold; a catalogue change, whose
+  4. seats, by id (a hold; a block or unblock of seats, sales.lock_objects.
+     lock_seats_for_block, FOR NO KEY UPDATE as the hold: the two wait for each other);
+     5. zones, by id; 5b. the event (a hold; a catalogue change, whose
      locks are in sales/lock_objects.py: FOR UPDATE there, so that it and the holds
      being written in its zone or event wait for each other: a hold's items take KEY
      SHARE on their zones, then their event, in the database's catalogue interlock);

@@ -9,16 +9,19 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Min, QuerySet, Sum
+from django.db.models import Exists, Min, OuterRef, QuerySet, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from reservations import cache as availability_cache
+from reservations.best_available import SeatSpot
 from reservations.models import ReservedTicket
-from sales.models import Event, Seat, Transaction, Zone
+from sales.models import Event, Seat, SeatBlock, Transaction, Zone
 from tenants.permissions import acts_on_every_hold
 
 AVAILABLE, RESERVED, RESERVED_BY_ME, SOLD = "available", "reserved", "reserved_by_me", "sold"
+# A seat a venue admin took off sale (sales.blocks); held or sold wins over it.
+BLOCKED = "blocked"
 
 
 def ga_claimed_by_zone(zone_ids: Iterable[int], now: datetime) -> dict[int, int]:
@@ -33,13 +36,16 @@ def ga_claimed_by_zone(zone_ids: Iterable[int], now: datetime) -> dict[int, int]
 
 
 def _compute_snapshot(event: Event, now: datetime) -> dict[str, Any]:
-    """Seat states and GA counts, independent of who asks: three queries in all."""
+    """Seat states and GA counts, independent of who asks: one query each for the
+    claims, the blocked seats, the seats, the zones, the GA counts and the next expiry."""
     claims = {
         seat_id: (status, holder)
         for seat_id, status, holder in ReservedTicket.objects.claiming(now)
         .filter(event=event, seat__isnull=False)
         .values_list("seat_id", "status", "created_by_id")
     }
+    blocked = set(SeatBlock.objects.filter(seat__zone__event=event)
+                  .values_list("seat_id", flat=True))
     seats = []
     for seat_id, label, zone_id, row, number in (
         Seat.objects.filter(zone__event=event)
@@ -48,7 +54,7 @@ def _compute_snapshot(event: Event, now: datetime) -> dict[str, Any]:
     ):
         status, holder = claims.get(seat_id, (None, None))
         state = SOLD if status == ReservedTicket.Status.COMPLETED else (
-            RESERVED if status else AVAILABLE)
+            RESERVED if status else BLOCKED if seat_id in blocked else AVAILABLE)
         seats.append([seat_id, label, zone_id, row, number, state, holder])
     zones = list(Zone.objects.filter(event=event).order_by("id"))
     claimed = ga_claimed_by_zone([z.pk for z in zones if z.is_general_admission], now)
@@ -176,6 +182,19 @@ def event_availability(
             )
     etag = _etag(version, rendered["stamp"], user) if version else None
     return Availability(etag=etag, body=_body(event.pk, now, rendered, user.pk))
+
+
+def zone_seat_spots(*, zone_id: int, now: datetime) -> list[SeatSpot]:
+    """Every seat of a zone, free or not (held, sold or blocked), for best available:
+    one query."""
+    claimed = ReservedTicket.objects.claiming(now).filter(seat_id=OuterRef("pk"))
+    blocked = SeatBlock.objects.filter(seat_id=OuterRef("pk"))
+    return [
+        SeatSpot(id=seat_id, row=row, number=number, free=not taken)
+        for seat_id, row, number, taken in Seat.objects.filter(zone_id=zone_id)
+        .annotate(taken=Exists(claimed) | Exists(blocked))
+        .values_list("id", "row", "number", "taken")
+    ]
 
 
 def holds_visible_to(user: AbstractBaseUser) -> QuerySet[Transaction]:

@@ -28,6 +28,37 @@ class HoldCreateSerializer(serializers.Serializer):
     zones = serializers.ListField(
         child=ZoneQuantitySerializer(), max_length=50, required=False, default=list
     )
+    # Venue admins only (403 otherwise): hold seats they blocked, to sell them.
+    include_blocked = serializers.BooleanField(
+        required=False, help_text="Venue admins: hold blocked seats too (to sell them).")
+    # Best available: instead of seat_ids and zones.
+    zone = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False,
+        help_text="With best_available: the numbered zone to pick seats in.")
+    best_available = serializers.IntegerField(
+        min_value=1, max_value=MAX_ITEMS_PER_REQUEST, required=False,
+        help_text="Hold this many of the zone's best free seats (front and centre, or the "
+                  "zone's row_order), picked by the server.")
+    together = serializers.BooleanField(
+        required=False,
+        help_text="With best_available (default true): adjacent seats in one row, or 409 "
+                  "no_adjacent_seats; false: the best seats, split across rows if need be.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        best = "best_available" in attrs
+        if best and (attrs.get("seat_ids") or attrs.get("zones")):
+            raise serializers.ValidationError(
+                "best_available picks the seats: give no seat_ids or zones with it.")
+        if best and "zone" not in attrs:
+            raise serializers.ValidationError({"zone": "Required with best_available."})
+        if not best and ("zone" in attrs or "together" in attrs):
+            raise serializers.ValidationError(
+                "zone and together go with best_available (for general admission, use "
+                "zones: [{zone, quantity}]).")
+        if best and attrs.get("include_blocked"):
+            raise serializers.ValidationError(
+                {"include_blocked": "Best available never picks blocked seats."})
+        return attrs
 
 
 def _is_id(value: Any, high: int = MAX_ID) -> bool:
@@ -38,8 +69,9 @@ def plain_hold_request(data: Any) -> dict[str, Any] | None:
     """HoldCreateSerializer's `validated_data` for the plain body every terminal sends
     (JSON integers, lists within their limits, no other keys), without building the
     serializer; None for anything else, which then goes through the serializer and gets
-    its errors. Accepts only what the serializer accepts: the serializer stays the one
-    definition of the body (tests/test_holds.py compares the two)."""
+    its errors (best available, include_blocked: other keys, so the serializer's).
+    Accepts only what the serializer accepts: the serializer stays the one definition of
+    the body (tests/test_holds.py compares the two)."""
     if type(data) is not dict or not data.keys() <= {"event", "seat_ids", "zones"}:
         return None
     event, seat_ids, zones = data.get("event"), data.get("seat_ids", []), data.get("zones", [])

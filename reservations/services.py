@@ -33,7 +33,9 @@ from django.utils.dateparse import parse_datetime
 from pos.concurrency import LOCK_TIMEOUT, retry_on_conflict
 from pos.errors import refusal_from_database
 from reservations import cache as availability_cache
+from reservations.best_available import parse_row_order, pick_best_seats
 from reservations.errors import (
+    BlockedSeatsForbidden,
     EventNotOnSale,
     ExtensionRefused,
     HoldExpired,
@@ -41,6 +43,8 @@ from reservations.errors import (
     IllegalTransition,
     InvalidBulkExtension,
     InvalidHoldRequest,
+    NoAdjacentSeats,
+    NotEnoughSeats,
     SeatsUnavailable,
     SessionLimitExceeded,
     UnavailableSeat,
@@ -54,6 +58,7 @@ from reservations.lock_objects import (
     lock_transactions,
 )
 from reservations.models import ReservedTicket, StatusChange
+from reservations.selectors import zone_seat_spots
 from reservations.transitions import (
     record_items_created,
     require_transition,
@@ -62,7 +67,7 @@ from reservations.transitions import (
     transition_transactions_where,
 )
 from sales.models import Event, Seat, Ticket, Transaction, Zone, new_ticket_code
-from tenants.permissions import acts_on_every_hold
+from tenants.permissions import acts_on_every_hold, may_hold_blocked_seats
 from tenants.services import current_tenant_settings
 
 logger = structlog.get_logger(__name__)
@@ -188,24 +193,31 @@ def hold_seats(
     event_id: int,
     seat_ids: Sequence[int] = (),
     zones: Sequence[ZoneQuantity] = (),
+    include_blocked: bool = False,
     now: datetime | None = None,
 ) -> Transaction:
     """Hold numbered seats and general-admission quantities for the tenant's hold time.
 
     All or nothing: either every seat and unit is held by one new PENDING transaction,
     or SeatsUnavailable names every seat and zone that could not be, with the reason
-    (and the refusals are recorded for the contested-seat statistics, whatever the
-    caller's transaction does next). One call of `pos_hold` (reservations/sql/hold.sql).
-    The transaction carries its items as written (`written_items`, see
+    (`reserved`, `sold`, or `blocked`: a venue admin took it off sale), and the refusals
+    are recorded for the contested-seat statistics, whatever the caller's transaction
+    does next. `include_blocked`: a venue admin holds blocked seats too, to sell them
+    (anyone else: BlockedSeatsForbidden); the block stays, so the seat is blocked again
+    if the hold lapses. One call of `pos_hold` (reservations/sql/hold.sql). The
+    transaction carries its items as written (`written_items`, see
     reservations.selectors.hold_items)."""
     _validate_request(seat_ids, zones)
+    if include_blocked and not may_hold_blocked_seats(user):
+        raise BlockedSeatsForbidden()
     now = now or timezone.now()
     venue = current_tenant_settings()
     try:
         answer = _call_write_function(
             "pos_hold", user.pk, event_id, list(seat_ids),
             [z.zone_id for z in zones], [z.quantity for z in zones], now,
-            venue.reservation_hold_minutes, venue.max_reservations_per_session, LOCK_TIMEOUT)
+            venue.reservation_hold_minutes, venue.max_reservations_per_session, LOCK_TIMEOUT,
+            include_blocked)
     except IntegrityError as exc:
         refusal = refusal_from_database(exc)
         if refusal is not None:  # the catalogue changed under the hold (its guard says how)
@@ -257,6 +269,58 @@ def _refuse_hold(answer: dict[str, Any], *, event_id: int) -> None:
         raise InvalidHoldRequest(
             f"Zone {answer['zone_name']} has numbered seats: pick seats with `seat_ids`.")
     raise AssertionError(f"pos_hold answered an unknown refusal: {answer!r}")
+
+
+# --- Best available ---------------------------------------------------------------------
+
+# Fresh picks after a cashier in parallel took a picked seat, before answering 409.
+BEST_AVAILABLE_ATTEMPTS = 3
+
+
+def hold_best_available(
+    *,
+    user: AbstractBaseUser,
+    event_id: int,
+    zone_id: int,
+    quantity: int,
+    together: bool = True,
+    now: datetime | None = None,
+) -> Transaction:
+    """Hold the `quantity` best free seats of a numbered zone (the rule is
+    reservations.best_available: best rows, centre, no avoidable single gap; adjacent
+    when `together`). One read of the zone's seats, then the ordinary hold (`hold_seats`,
+    pos_hold) of the pick; when a cashier in parallel took a picked seat first, a fresh
+    pick, at most BEST_AVAILABLE_ATTEMPTS in all. NoAdjacentSeats (together) or
+    NotEnoughSeats when the zone cannot offer them."""
+    if not 1 <= quantity <= MAX_ITEMS_PER_REQUEST:
+        raise InvalidHoldRequest(f"best_available must be between 1 and "
+                                 f"{MAX_ITEMS_PER_REQUEST}.")
+    zone = Zone.objects.filter(pk=zone_id, event_id=event_id).first()
+    if zone is None:
+        raise InvalidHoldRequest(f"Zone {zone_id} does not exist in event {event_id}.")
+    if zone.is_general_admission:
+        raise InvalidHoldRequest(f"Zone {zone.name} is general admission: ask for a "
+                                 "quantity in `zones`.")
+    row_order = parse_row_order(zone.row_order)
+    for _attempt in range(BEST_AVAILABLE_ATTEMPTS):
+        spots = zone_seat_spots(zone_id=zone.pk, now=now or timezone.now())
+        picked = pick_best_seats(spots, quantity, together=together, row_order=row_order)
+        if picked is None:
+            break
+        try:
+            tx = hold_seats(user=user, event_id=event_id, seat_ids=picked, now=now)
+        except SeatsUnavailable:
+            logger.info("hold.best_available_retry", event_id=event_id, zone_id=zone.pk)
+            continue
+        logger.info("hold.best_available", transaction=tx.pk, zone_id=zone.pk,
+                    seats=len(picked), together=together)
+        return tx
+    if together:
+        raise NoAdjacentSeats(zone_id=zone.pk, zone_name=zone.name, requested=quantity)
+    free = sum(1 for spot in zone_seat_spots(zone_id=zone.pk, now=now or timezone.now())
+               if spot.free)
+    raise NotEnoughSeats(zone_id=zone.pk, zone_name=zone.name, requested=quantity,
+                         available=free)
 
 
 # --- Acting on an existing hold ------------------------------------------------------

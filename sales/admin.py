@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
@@ -13,8 +14,21 @@ from pos.errors import DomainError
 from pos.forms import StrictDecimalAdmin
 from reservations.models import ReservedTicket, StatusChange
 from sales import services
+from sales.blocks import services as blocks
+from sales.blocks.selectors import SeatSelection
 from sales.checkout.services import cancel_reservation, hold_quote
-from sales.models import Event, Payment, Seat, Ticket, Transaction, Venue, Zone, transaction_kind
+from sales.models import (
+    Event,
+    Payment,
+    Seat,
+    SeatBlock,
+    SeatBlockChange,
+    Ticket,
+    Transaction,
+    Venue,
+    Zone,
+    transaction_kind,
+)
 from sales.serializers import SeatRowsSerializer
 
 
@@ -180,13 +194,60 @@ class SeatForm(CatalogueForm):
         return services.seat_change_refusal(self.instance, changes)
 
 
+class SeatActionForm(ActionForm):
+    reason = forms.CharField(required=False, max_length=200,
+                             help_text="Why (required to block)")
+
+
+def _by_event(queryset) -> dict[int, list[int]]:
+    seats: dict[int, list[int]] = {}
+    for seat_id, event_id in queryset.values_list("id", "zone__event_id"):
+        seats.setdefault(event_id, []).append(seat_id)
+    return seats
+
+
+def block_or_unblock(modeladmin: admin.ModelAdmin, request, seats: dict[int, list[int]], *,
+                     block: bool) -> None:
+    """The API's service, per event of the selected seats; the reason from the action
+    bar; a refusal (held or sold seats, no reason) as a message."""
+    reason = request.POST.get("reason", "").strip()
+    done = 0
+    for event_id, seat_ids in seats.items():
+        action = blocks.block_seats if block else blocks.unblock_seats
+        try:
+            result = action(user=request.user, event_id=event_id, reason=reason,
+                            selection=SeatSelection(seat_ids=seat_ids))
+        except DomainError as exc:
+            modeladmin.message_user(request, exc.message, messages.ERROR)
+            continue
+        done += len(result.changed)
+    verb = "blocked" if block else "unblocked"
+    modeladmin.message_user(request, f"{done} seat(s) {verb}.")
+
+
 @admin.register(Seat)
 class SeatAdmin(CatalogueAdmin):
     form = SeatForm
-    list_display = ["label", "zone", "row", "number"]
-    list_filter = ["zone__event"]
+    action_form = SeatActionForm
+    list_display = ["label", "zone", "row", "number", "blocked"]
+    list_filter = ["zone__event", ("block", admin.EmptyFieldListFilter)]
     search_fields = ["label"]
-    list_select_related = ["zone"]
+    list_select_related = ["zone", "block"]
+    actions = ["block_seats", "unblock_seats"]
+
+    @admin.display(description="blocked")
+    def blocked(self, obj: Seat) -> str:
+        block = getattr(obj, "block", None)
+        return f"blocked: {block.reason}" if block else ""
+
+    @admin.action(description="Block selected seats (reason in the box)",
+                  permissions=["change"])
+    def block_seats(self, request, queryset) -> None:
+        block_or_unblock(self, request, _by_event(queryset), block=True)
+
+    @admin.action(description="Unblock selected seats", permissions=["change"])
+    def unblock_seats(self, request, queryset) -> None:
+        block_or_unblock(self, request, _by_event(queryset), block=False)
 
     def save_model(self, request, obj: Seat, form: SeatForm, change: bool) -> None:
         if change:
@@ -343,3 +404,63 @@ class TicketAdmin(ReadOnlyAdmin):
     list_display = ["code", "event", "zone", "seat", "price", "issued_at"]
     search_fields = ["code"]
     list_select_related = ["event", "zone", "seat"]
+
+
+# --- Blocked seats: written only by sales.blocks.services (audited) ----------------------
+
+
+@admin.register(SeatBlock)
+class SeatBlockAdmin(admin.ModelAdmin):
+    """The blocked seats. Blocked from the seats' list (action "Block selected seats");
+    unblocked here or there, through the same service as the API (audited)."""
+
+    action_form = SeatActionForm
+    list_display = ["seat", "zone", "event", "reason", "blocked_by", "created_at"]
+    list_filter = ["seat__zone__event"]
+    search_fields = ["seat__label", "reason"]
+    list_select_related = ["seat__zone__event", "blocked_by"]
+    readonly_fields = ["seat", "reason", "blocked_by", "created_at"]
+    actions = ["unblock"]
+
+    @admin.display(description="zone")
+    def zone(self, obj: SeatBlock) -> str:
+        return obj.seat.zone.name
+
+    @admin.display(description="event")
+    def event(self, obj: SeatBlock) -> str:
+        return obj.seat.zone.event.name
+
+    @admin.action(description="Unblock selected seats (back on sale)", permissions=["unblock"])
+    def unblock(self, request, queryset) -> None:
+        block_or_unblock(self, request, _by_event(Seat.objects.filter(
+            id__in=queryset.values_list("seat_id", flat=True))), block=False)
+
+    def has_unblock_permission(self, request) -> bool:
+        return request.user.has_perm("sales.change_seat")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # unblock is the audited way
+        return actions
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SeatBlockChange)
+class SeatBlockChangeAdmin(ReadOnlyAdmin):
+    """The audit of blocks and unblocks: append-only."""
+
+    list_display = ["created_at", "event", "action", "reason", "seats", "user"]
+    list_filter = ["action", "event"]
+    list_select_related = ["event", "user"]
+
+    @admin.display(description="seats")
+    def seats(self, obj: SeatBlockChange) -> str:
+        return ", ".join(obj.labels[:30]) + (" …" if len(obj.labels) > 30 else "")

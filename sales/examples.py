@@ -38,7 +38,8 @@ ZONE_REQUEST: Any = {'name': 'Balcón',
  'capacity': 200,
  'price': '10.00',
  'tax_category': 'general',
- 'max_entries': 1}
+ 'max_entries': 1,
+ 'row_order': ''}
 
 ZONE: Any = {'id': 4,
  'event': 2,
@@ -47,7 +48,8 @@ ZONE: Any = {'id': 4,
  'capacity': 200,
  'price': '10.00',
  'tax_category': 'general',
- 'max_entries': 1}
+ 'max_entries': 1,
+ 'row_order': ''}
 
 ZONE_PATCH: Any = {'price': '30.00'}
 

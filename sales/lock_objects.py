@@ -29,3 +29,11 @@ def lock_zone(zone_id: int) -> Zone | None:
 def lock_seat(seat_id: int) -> Seat | None:
     return (Seat.objects.filter(pk=seat_id).select_related("zone__event")
             .select_for_update(of=("self",)).first())
+
+
+def lock_seats_for_block(seat_ids: Iterable[int]) -> list[int]:
+    """Seats to block or unblock, by id, FOR NO KEY UPDATE: the very lock a hold takes on
+    them (pos_hold, step 3), so a block and a hold of one seat wait for each other and
+    the second sees what the first wrote (sales.blocks.services)."""
+    return list(Seat.objects.filter(id__in=list(seat_ids)).order_by("id")
+                .select_for_update(no_key=True, of=("self",)).values_list("id", flat=True))

@@ -79,6 +79,13 @@ class Zone(models.Model):
     max_entries = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1)],
         help_text="How many times a ticket of this zone may enter (re-entry after an exit).")
+    # Best available (reservations.best_available): the rows best first, e.g. "C,B,A" or
+    # "D-F"; rows not listed follow in their natural order (A before B, 2 before 10).
+    # Empty: front (A) to back.
+    row_order = models.CharField(
+        max_length=400, blank=True, default="",
+        help_text='Rows best first for "best available", e.g. "C,B,A" or "D-F"; the rest '
+                  'follow front to back. Empty: front to back.')
 
     class Meta:
         ordering = ["event_id", "id"]
@@ -351,3 +358,47 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.method} {self.path})"
+
+
+class SeatBlock(models.Model):
+    """A seat a venue admin took off sale (house seats, a technical kill, press), with
+    why: cashiers cannot hold it (pos_hold refuses it as `blocked`), the seat map shows it
+    `blocked`. Written only by sales.blocks.services, under the seat's lock; removed when
+    unblocked. Every block and unblock is also recorded in SeatBlockChange."""
+
+    seat = models.OneToOneField(Seat, on_delete=models.CASCADE, related_name="block")
+    reason = models.CharField(max_length=200)
+    blocked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["seat_id"]
+
+    def __str__(self) -> str:
+        return f"{self.seat} blocked: {self.reason}"
+
+
+class SeatBlockChange(models.Model):
+    """The audit of seat blocks, append-only: one row per block or unblock action (the
+    seats it changed, by label as they were then), never edited."""
+
+    class Action(models.TextChoices):
+        BLOCK = "block", "Block"
+        UNBLOCK = "unblock", "Unblock"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=7, choices=Action.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    seat_ids = models.JSONField(default=list)
+    labels = models.JSONField(default=list)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["event", "created_at"], name="seatblock_log_event")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {len(self.labels)} seat(s)"

@@ -11,6 +11,7 @@ from fiscal.serializers import DocumentSummarySerializer
 from fiscal.taxes import LEGAL_CURRENCY
 from pos.fields import StrictModelSerializer
 from pos.serializers import FieldsBuiltOnce
+from reservations.best_available import parse_row_order
 from reservations.models import StatusChange
 from reservations.serializers import HoldItemSerializer
 from sales.checkout.serializers import AMOUNTS_DUE, amounts_due_data
@@ -39,10 +40,20 @@ class ZoneSerializer(StrictModelSerializer):
     class Meta:
         model = Zone
         fields = ["id", "event", "name", "kind", "capacity", "price", "tax_category",
-                  "max_entries"]
+                  "max_entries", "row_order"]
         read_only_fields = ["event"]
         extra_kwargs = {"capacity": {"help_text": "General admission: places for sale. "
                                                   "Numbered: the seat count (read only)."}}
+
+    def validate_row_order(self, value: str) -> str:
+        """Rows best first for best available: "C,B,A", "D-F", "2-5" (a row named twice
+        is a mistake)."""
+        rows = parse_row_order(value)
+        if len(set(rows)) != len(rows):
+            raise serializers.ValidationError("A row is listed twice.")
+        if any(len(row) > 8 for row in rows):
+            raise serializers.ValidationError("Rows are at most 8 characters.")
+        return value.strip()
 
     def validate(self, attrs):
         kind = attrs.get("kind", getattr(self.instance, "kind", Zone.Kind.NUMBERED))

@@ -83,6 +83,10 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "zone-seats": {"GET": STAFF, "POST": VENUE_ADMIN},
     "seat-detail": _catalogue(detail=True),
     "event-availability": {"GET": STAFF},
+    # Blocked seats (sales.blocks): venue admins block, unblock and read why and who
+    "event-seat-blocks": {"GET": VENUE_ADMIN, "POST": VENUE_ADMIN},
+    "event-seat-blocks-release": {"POST": VENUE_ADMIN},
+    "event-seat-blocks-log": {"GET": VENUE_ADMIN},
     # Selling: cashiers (their own holds) and venue admins (all holds)
     "holds": {"POST": SELLERS},
     "hold-detail": {"GET": SELLERS, "DELETE": SELLERS},
@@ -240,6 +244,8 @@ def role_matrix_page(*, forbidden_message: str = "Your role does not allow this 
 EVERY_HOLD: Audience = VENUE_ADMIN  # release, extend, check out any cashier's hold
 EVERY_SALE: Audience = OPERATORS  # read any sale, fiscal document, ticket and shift
 EVERY_SCAN: Audience = VENUE_ADMIN  # read every door scan (door staff read their own)
+# Hold seats a venue admin blocked (to sell them: `include_blocked` of POST /api/holds/).
+HOLDS_BLOCKED: Audience = VENUE_ADMIN
 
 
 def acts_on_every_hold(user) -> bool:
@@ -252,3 +258,7 @@ def sees_every_sale(user) -> bool:
 
 def sees_every_scan(user) -> bool:
     return bool(audience_of(user) & EVERY_SCAN)
+
+
+def may_hold_blocked_seats(user) -> bool:
+    return bool(audience_of(user) & HOLDS_BLOCKED)

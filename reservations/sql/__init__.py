@@ -38,9 +38,14 @@ def install_functions(apps, schema_editor) -> None:
         schema_editor.execute(sql, params=None)
 
 
+# pos_hold before it took `p_include_blocked` (the blocked-seats migration drops it).
+OLD_HOLD = ("DROP FUNCTION IF EXISTS pos_hold(bigint, bigint, bigint[], bigint[], integer[], "
+            "timestamptz, integer, integer, text)")
+
 DROP = [
+    OLD_HOLD,
     "DROP FUNCTION IF EXISTS pos_hold(bigint, bigint, bigint[], bigint[], integer[], "
-    "timestamptz, integer, integer, text)",
+    "timestamptz, integer, integer, text, boolean)",
     "DROP FUNCTION IF EXISTS pos_release(bigint, bigint, boolean, bigint[], text, "
     "timestamptz, text)",
     "DROP FUNCTION IF EXISTS pos_extend(bigint, bigint, boolean, boolean, integer, "
@@ -51,6 +56,12 @@ DROP = [
     "DROP FUNCTION IF EXISTS pos_hold_answer(bigint)",
     "DROP FUNCTION IF EXISTS pos_lock_pending_hold(bigint, bigint, boolean, timestamptz)",
 ]
+
+
+def drop_old_hold(apps, schema_editor) -> None:
+    """RunPython body: the nine-argument pos_hold, replaced by one more argument (a
+    function's arguments are part of its name, CREATE OR REPLACE would keep both)."""
+    schema_editor.execute(OLD_HOLD, params=None)
 
 
 def drop_functions(apps, schema_editor) -> None:

@@ -16,9 +16,12 @@
 --      transaction, so this step cannot deadlock with a checkout; a skipped one is left
 --      to the expiry job);
 --   5. read the claims that stand (a fresh snapshot: each statement of a function gets
---      one, so a claim committed while we waited for a lock is seen) and the GA units
---      left; if anything is taken, record one refusal per seat or zone (HoldAttempt)
---      and answer them all;
+--      one, so a claim committed while we waited for a lock is seen), the seats a venue
+--      admin blocked (sales_seatblock, written under the same seat lock, so a block and
+--      a hold of one seat never both win; `p_include_blocked`: a venue admin holding
+--      blocked seats to sell them, checked by the caller) and the GA units left; if
+--      anything is taken, record one refusal per seat or zone (HoldAttempt) and answer
+--      them all;
 --   6. otherwise insert the transaction (PENDING), its items (ACTIVE until now + hold
 --      minutes) and the audit rows, and answer them.
 --
@@ -37,7 +40,8 @@ CREATE OR REPLACE FUNCTION pos_hold(
     p_now timestamptz,
     p_hold_minutes integer,
     p_session_limit integer,
-    p_lock_timeout text
+    p_lock_timeout text,
+    p_include_blocked boolean
 ) RETURNS jsonb
 LANGUAGE plpgsql
 -- One plan per statement per connection, made once (reservations/sql/__init__.py).
@@ -144,15 +148,27 @@ BEGIN
     END IF;
 
     -- 5. What is taken: seats (with why) and general-admission units.
-    SELECT jsonb_agg(jsonb_build_object(
-               'id', s.id, 'label', s.label,
-               'reason', CASE WHEN rt.status = 'completed' THEN 'sold' ELSE 'reserved' END)
+    SELECT jsonb_agg(jsonb_build_object('id', s.id, 'label', s.label, 'reason', s.reason)
              ORDER BY s.row, s.number, s.id)
       INTO v_refused_seats
-      FROM reservations_reservedticket rt
-      JOIN sales_seat s ON s.id = rt.seat_id
-     WHERE rt.seat_id = ANY(p_seat_ids)
-       AND (rt.status = 'completed' OR (rt.status = 'active' AND rt.reserved_until > p_now));
+      FROM (SELECT s.id, s.label, s.row, s.number,
+                   CASE WHEN rt.status = 'completed' THEN 'sold' ELSE 'reserved' END AS reason
+              FROM reservations_reservedticket rt
+              JOIN sales_seat s ON s.id = rt.seat_id
+             WHERE rt.seat_id = ANY(p_seat_ids)
+               AND (rt.status = 'completed'
+                    OR (rt.status = 'active' AND rt.reserved_until > p_now))
+            UNION ALL
+            -- Blocked and not claimed (a venue admin's hold of a blocked seat is a claim).
+            SELECT s.id, s.label, s.row, s.number, 'blocked'
+              FROM sales_seatblock b
+              JOIN sales_seat s ON s.id = b.seat_id
+             WHERE b.seat_id = ANY(p_seat_ids) AND NOT p_include_blocked
+               AND NOT EXISTS (
+                   SELECT 1 FROM reservations_reservedticket rt
+                    WHERE rt.seat_id = b.seat_id
+                      AND (rt.status = 'completed'
+                           OR (rt.status = 'active' AND rt.reserved_until > p_now)))) AS s;
 
     SELECT jsonb_agg(jsonb_build_object(
                'id', z.id, 'name', z.name, 'requested', u.quantity,

@@ -77,10 +77,28 @@ class HoldListCreateView(APIView):
     @extend_schema(
         request=HoldCreateSerializer,
         responses={201: HoldAnswerSerializer, 400: ERROR, 409: ERROR, 503: ERROR},
-        examples=[HOLD_EXAMPLE, response_example("Held for 10 minutes", examples.HOLD,
-                                                 status=201), CONFLICT_EXAMPLE],
+        examples=[HOLD_EXAMPLE,
+                  request_example("Best available: the 4 best adjacent seats of a zone",
+                                  examples.BEST_AVAILABLE_REQUEST),
+                  request_example("Venue admin: hold a blocked seat to sell it",
+                                  examples.HOLD_BLOCKED_REQUEST),
+                  response_example("Held for 10 minutes", examples.HOLD, status=201),
+                  CONFLICT_EXAMPLE,
+                  OpenApiExample("Seat blocked by the venue", value=examples.BLOCKED_CONFLICT,
+                                 response_only=True, status_codes=["409"]),
+                  OpenApiExample("Best available: no block of 4", response_only=True,
+                                 value=examples.NO_ADJACENT_SEATS, status_codes=["409"])],
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        summary="Hold seats and general-admission places",
+        summary="Hold seats and general-admission places, or the best available seats",
+        description=(
+            "`seat_ids` and `zones`: those seats and places, all or nothing (409 "
+            "`seats_unavailable` names each seat and why: reserved, sold, blocked). "
+            "`include_blocked: true` (venue admins only, else 403): blocked seats too. "
+            "`zone` + `best_available: N` (+ `together`, default true): the server picks "
+            "the N best free seats of the numbered zone (front and centre, or the zone's "
+            "`row_order`; adjacent in one row when together; never a single empty seat "
+            "left between taken ones when avoidable) and holds them; 409 "
+            "`no_adjacent_seats` (together) or `not_enough_seats` naming the zone."),
         tags=["holds"],
     )
     @idempotent
@@ -90,12 +108,18 @@ class HoldListCreateView(APIView):
             serializer = HoldCreateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
+        if "best_available" in data:
+            tx = services.hold_best_available(
+                user=request.user, event_id=data["event"], zone_id=data["zone"],
+                quantity=data["best_available"], together=data.get("together", True))
+            return hold_response(tx, status_code=status.HTTP_201_CREATED)
         tx = services.hold_seats(
             user=request.user,
             event_id=data["event"],
             seat_ids=data["seat_ids"],
             zones=[services.ZoneQuantity(zone_id=z["zone"], quantity=z["quantity"])
                    for z in data["zones"]],
+            include_blocked=data.get("include_blocked", False),
         )
         return hold_response(tx, status_code=status.HTTP_201_CREATED)
 
