@@ -19,6 +19,9 @@ from sales.models import Event, Seat, Transaction, Zone
 from tenants.permissions import acts_on_every_hold
 
 AVAILABLE, RESERVED, RESERVED_BY_ME, SOLD = "available", "reserved", "reserved_by_me", "sold"
+# A seat kept for a partly paid sale (transaction RESERVED) until its payment deadline:
+# days, not the minutes of a hold, and nothing a cashier releases with a click.
+RESERVED_PARTIAL = "reserved_partial"
 
 
 def ga_claimed_by_zone(zone_ids: Iterable[int], now: datetime) -> dict[int, int]:
@@ -35,10 +38,10 @@ def ga_claimed_by_zone(zone_ids: Iterable[int], now: datetime) -> dict[int, int]
 def _compute_snapshot(event: Event, now: datetime) -> dict[str, Any]:
     """Seat states and GA counts, independent of who asks: three queries in all."""
     claims = {
-        seat_id: (status, holder)
-        for seat_id, status, holder in ReservedTicket.objects.claiming(now)
+        seat_id: (status, holder, tx_status)
+        for seat_id, status, holder, tx_status in ReservedTicket.objects.claiming(now)
         .filter(event=event, seat__isnull=False)
-        .values_list("seat_id", "status", "created_by_id")
+        .values_list("seat_id", "status", "created_by_id", "transaction__status")
     }
     seats = []
     for seat_id, label, zone_id, row, number in (
@@ -46,9 +49,13 @@ def _compute_snapshot(event: Event, now: datetime) -> dict[str, Any]:
         .order_by("zone_id", "row", "number")
         .values_list("id", "label", "zone_id", "row", "number")
     ):
-        status, holder = claims.get(seat_id, (None, None))
-        state = SOLD if status == ReservedTicket.Status.COMPLETED else (
-            RESERVED if status else AVAILABLE)
+        status, holder, tx_status = claims.get(seat_id, (None, None, None))
+        if status == ReservedTicket.Status.COMPLETED:
+            state = SOLD
+        elif status and tx_status == Transaction.Status.RESERVED:
+            state = RESERVED_PARTIAL
+        else:
+            state = RESERVED if status else AVAILABLE
         seats.append([seat_id, label, zone_id, row, number, state, holder])
     zones = list(Zone.objects.filter(event=event).order_by("id"))
     claimed = ga_claimed_by_zone([z.pk for z in zones if z.is_general_admission], now)
