@@ -240,6 +240,7 @@ def test_payments_convert_read_amounts_strictly_and_a_reservation_is_confirmed(
     expect(page.locator("#result .result-deadline")).not_to_be_empty()
     expect(page.locator("#result .result-payments li")).to_contain_text(["Zelle (ZL-99812)"])
     expect(page.locator("#result .document-link")).to_have_text("Imprimir recibo")
+    expect(seat(page, "B2")).to_have_attribute("data-state", "reserved_partial", timeout=LIVE)
     no_horizontal_scroll(page)
     shot(page, f"reservation-receipt-{size}.png")
     with tenant_context(committed):

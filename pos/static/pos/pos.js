@@ -905,8 +905,10 @@ async function convertPayment(index, oldCurrency) {
 function renderQuote() {
   const q = state.quote;
   const sale = q.sale_currency;
+  // No line break inside an amount on a narrow screen: only between the two.
+  const whole = (text) => text.replace(/ /g, "\u00a0");
   const both = (ves, saleAmount) => (sale === "VES" ? money(ves, "VES")
-    : `${money(saleAmount, sale)} · ${money(ves, "VES")}`);
+    : `${whole(money(saleAmount, sale))} · ${whole(money(ves, "VES"))}`);
   const rate = Number(q.exchange_rate);
   const inSale = (ves) => Number(ves) / rate;
   $("q-base").textContent = money(q.base_total_ves, "VES");
@@ -935,7 +937,7 @@ function renderQuote() {
   const pay = $("pay-btn");
   pay.textContent = unclear ? unclearText(state.payments) : (q.paid_in_full ? M.pay : M.pay_partial);
   pay.dataset.action = q.paid_in_full ? "sale" : "reserve";
-  pay.classList.toggle("btn-reserve", !q.paid_in_full);
+  pay.classList.toggle("btn-reserve", reserving);
   pay.disabled = unclear;
 }
 
@@ -959,9 +961,7 @@ async function checkout() {
   // A balance left makes a reservation: never on one click, always confirmed.
   const reserve = Boolean(q && !q.paid_in_full);
   if (reserve) {
-    const sale = q.sale_currency;
-    const balance = sale === "VES" ? money(q.balance_ves, "VES")
-      : `${money(q.balance_sale, sale)} · ${money(q.balance_ves, "VES")}`;
+    const balance = balanceText(q.amounts_due, q.sale_currency);
     const answer = await confirmDialog({
       title: M.confirm_reserve_title,
       lines: [fill(M.confirm_paid, { amount: money(q.paid_ves, "VES") }),
@@ -1036,11 +1036,22 @@ function printButton(label, url, className = "btn") {
   return button;
 }
 
+// An amount in the sale's currency and in Bs. (what was paid: one sum, two currencies).
+function pairText(amounts, currency) {
+  if (!amounts) return "";
+  const parts = [amounts[currency] && money(amounts[currency], currency)];
+  if (currency !== "VES" && amounts.VES) parts.push(money(amounts.VES, "VES"));
+  return parts.filter(Boolean).join(" · ");
+}
+
+// What settles a balance (`amounts_due`): Bs., or the foreign amount that settles it when
+// paid in that currency (IGTF included, so it is more than the Bs. at the day's rate).
 function balanceText(amountsDue, currency) {
   if (!amountsDue) return "";
-  const parts = [amountsDue[currency] && money(amountsDue[currency], currency)];
-  if (currency !== "VES" && amountsDue.VES) parts.push(money(amountsDue.VES, "VES"));
-  return parts.filter(Boolean).join(" · ");
+  return Object.entries(amountsDue).sort(([a], [b]) => (a === "VES" ? -1 : b === "VES" ? 1 : 0))
+    .map(([code, amount]) => (code === "VES" ? money(amount, "VES")
+      : fill(M.res_balance_in, { amount: money(amount, code), currency: code })))
+    .join(" · ");
 }
 
 function renderResult(data, { title, box, panel, heading }) {
@@ -1269,7 +1280,7 @@ async function openReservation(id) {
   $("res-event").textContent = event ? `${event.name} · ${dateTime(event.starts_at)}` : `#${tx.event}`;
   $("res-items").textContent = tx.items.filter((i) => i.status === "active")
     .map((i) => (i.seat ? i.label : `${i.label} × ${i.quantity}`)).join(", ");
-  $("res-paid").textContent = balanceText(tx.paid, tx.currency);
+  $("res-paid").textContent = pairText(tx.paid, tx.currency);
   // The balance in each currency it may be paid in, as the API settles it.
   const due = tx.amounts_due || {};
   $("res-balance").replaceChildren(...Object.entries(due).map(([code, amount]) => {
