@@ -22,6 +22,9 @@ from tenants.permissions import acts_on_every_hold
 AVAILABLE, RESERVED, RESERVED_BY_ME, SOLD = "available", "reserved", "reserved_by_me", "sold"
 # A seat a venue admin took off sale (sales.blocks); held or sold wins over it.
 BLOCKED = "blocked"
+# A seat kept for a partly paid sale (transaction RESERVED) until its payment deadline:
+# days, not the minutes of a hold, and nothing a cashier releases with a click.
+RESERVED_PARTIAL = "reserved_partial"
 
 
 def ga_claimed_by_zone(zone_ids: Iterable[int], now: datetime) -> dict[int, int]:
@@ -39,10 +42,10 @@ def _compute_snapshot(event: Event, now: datetime) -> dict[str, Any]:
     """Seat states and GA counts, independent of who asks: one query each for the
     claims, the blocked seats, the seats, the zones, the GA counts and the next expiry."""
     claims = {
-        seat_id: (status, holder)
-        for seat_id, status, holder in ReservedTicket.objects.claiming(now)
+        seat_id: (status, holder, tx_status)
+        for seat_id, status, holder, tx_status in ReservedTicket.objects.claiming(now)
         .filter(event=event, seat__isnull=False)
-        .values_list("seat_id", "status", "created_by_id")
+        .values_list("seat_id", "status", "created_by_id", "transaction__status")
     }
     blocked = set(SeatBlock.objects.filter(seat__zone__event=event)
                   .values_list("seat_id", flat=True))
@@ -52,9 +55,13 @@ def _compute_snapshot(event: Event, now: datetime) -> dict[str, Any]:
         .order_by("zone_id", "row", "number")
         .values_list("id", "label", "zone_id", "row", "number")
     ):
-        status, holder = claims.get(seat_id, (None, None))
-        state = SOLD if status == ReservedTicket.Status.COMPLETED else (
-            RESERVED if status else BLOCKED if seat_id in blocked else AVAILABLE)
+        status, holder, tx_status = claims.get(seat_id, (None, None, None))
+        if status == ReservedTicket.Status.COMPLETED:
+            state = SOLD
+        elif status and tx_status == Transaction.Status.RESERVED:
+            state = RESERVED_PARTIAL
+        else:
+            state = RESERVED if status else BLOCKED if seat_id in blocked else AVAILABLE
         seats.append([seat_id, label, zone_id, row, number, state, holder])
     zones = list(Zone.objects.filter(event=event).order_by("id"))
     claimed = ga_claimed_by_zone([z.pk for z in zones if z.is_general_admission], now)

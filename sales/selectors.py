@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Func, Prefetch, QuerySet, Sum, Value
+from django.db.models import Func, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Trim, Upper
 
 from reservations.models import ReservedTicket, StatusChange
@@ -24,6 +24,8 @@ def transactions_visible_to(user: AbstractBaseUser) -> QuerySet[Transaction]:
 
 # Ignored when ID numbers are compared: "v-12.345.678", "V12345678" and "V-12345678" are one.
 _ID_SEPARATORS = " .-"
+# The letters a Venezuelan cédula or RIF starts with.
+_ID_LETTERS = "VEJGP"
 
 
 def tax_id_key(value: str) -> str:
@@ -42,17 +44,28 @@ def filter_transactions(
     queryset: QuerySet[Transaction],
     *,
     status: str | None = None,
+    q: str = "",
     customer: str = "",
     tax_id: str = "",
+    event: int | None = None,
+    cashier: AbstractBaseUser | None = None,
     deadline_before: datetime | None = None,
     deadline_after: datetime | None = None,
 ) -> QuerySet[Transaction]:
-    """The transactions of `queryset` that match every filter given: status; customer
-    name containing `customer` (any case); the customer's ID number equal to `tax_id`
-    (tax_id_key); payment deadline at or before `deadline_before`, at or after
-    `deadline_after`. Finds reserved sales for their balance (status=reserved)."""
+    """The transactions of `queryset` that match every filter given: status; `q`, what a
+    cashier types in one search box (the number, part of the customer's name, or the ID
+    number); customer name containing `customer` (any case); the customer's ID number
+    equal to `tax_id` (tax_id_key); the event; the cashier; payment deadline at or before
+    `deadline_before`, at or after `deadline_after`. Finds reserved sales for their balance
+    (status=reserved)."""
     if status:
         queryset = queryset.filter(status=status)
+    if q.strip():
+        queryset = queryset.alias(search_id_key=_stored_tax_id_key()).filter(_search(q.strip()))
+    if event is not None:
+        queryset = queryset.filter(event_id=event)
+    if cashier is not None:
+        queryset = queryset.filter(cashier=cashier)
     if customer:
         queryset = queryset.filter(customer_name__icontains=customer)
     if tax_id.strip():
@@ -63,6 +76,21 @@ def filter_transactions(
     if deadline_after is not None:
         queryset = queryset.filter(payment_deadline__gte=deadline_after)
     return queryset
+
+
+def _search(text: str) -> Q:
+    """One search box: "#123" or "123" is the number (also tried as an ID number, a
+    cédula is digits too), anything else part of the name or the ID number."""
+    key = tax_id_key(text)
+    match = Q(customer_name__icontains=text)
+    if key:
+        match |= Q(search_id_key=key)
+    number = text.removeprefix("#").strip()
+    if number.isdigit() and len(number) <= 18:
+        # A cédula is often said without its letter: V-12345678 is found by 12345678.
+        match |= Q(pk=int(number)) | Q(search_id_key__in=[
+            f"{letter}{number}" for letter in _ID_LETTERS])
+    return match
 
 
 def transaction_with_details(queryset: QuerySet[Transaction]) -> QuerySet[Transaction]:

@@ -101,6 +101,10 @@ class TransactionFilterSerializer(serializers.Serializer):
 
     status = serializers.ChoiceField(choices=Transaction.Status.choices, required=False,
                                      help_text="e.g. reserved: partly paid sales")
+    q = serializers.CharField(
+        max_length=200, required=False, allow_blank=True,
+        help_text="One search box: the sale's number (#123 or 123), part of the customer's "
+                  "name, or the customer's ID number (as `tax_id` compares it)")
     customer = serializers.CharField(
         max_length=200, required=False, allow_blank=True,
         help_text="Part of the customer's name, in any case")
@@ -108,6 +112,11 @@ class TransactionFilterSerializer(serializers.Serializer):
         max_length=20, required=False, allow_blank=True,
         help_text="The customer's RIF or cédula; case, spaces, dots and hyphens are "
                   "ignored (v12.345.678 finds V-12345678)")
+    event = serializers.IntegerField(required=False, min_value=1, help_text="The event's id")
+    mine = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Only the caller's own sales and holds (a venue admin sees everyone's "
+                  "otherwise)")
     deadline_before = serializers.DateTimeField(
         required=False, help_text="Payment deadline at or before this time (ISO 8601)")
     deadline_after = serializers.DateTimeField(
@@ -211,7 +220,7 @@ class TransactionListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Transaction
         fields = ["id", "event", "status", "cashier", "currency", "subtotal", "customer_name",
-                  "payment_deadline", "created_at", "completed_at"]
+                  "customer_tax_id", "payment_deadline", "created_at", "completed_at"]
 
 
 @extend_schema_field({"type": "object", "description": "Fiscal breakdown in Bs and in the "

@@ -75,7 +75,10 @@ class EventViewSet(viewsets.ModelViewSet):
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description=(
             "`{event, server_time, seats: [{id, label, zone, row, number, state}], "
             "zones: [{id, name, kind, capacity, price, available}]}`; state is available, "
-            "reserved, reserved_by_me or sold")), 304: OpenApiResponse(description="unchanged")},
+            "reserved (held by another terminal), reserved_by_me (held by the caller), "
+            "reserved_partial (kept for a partly paid sale until its payment deadline) or "
+            "sold")),
+            304: OpenApiResponse(description="unchanged")},
         summary="Seat map and general-admission counts, with ETag",
         tags=["availability"],
         examples=[response_example("Seat map (first seats)", examples.AVAILABILITY)],
@@ -214,7 +217,9 @@ class TransactionViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "list":
             query = TransactionFilterSerializer(data=self.request.query_params)
             query.is_valid(raise_exception=True)
-            return filter_transactions(queryset, **query.validated_data)
+            filters = dict(query.validated_data)
+            cashier = self.request.user if filters.pop("mine", False) else None
+            return filter_transactions(queryset, cashier=cashier, **filters)
         return queryset
 
     def get_serializer_class(self):

@@ -70,7 +70,7 @@ def test_partial_payment_reserves_until_deadline_then_paid_off_completes(cashier
         deadline = timezone.datetime.fromisoformat(tx["payment_deadline"])
         assert deadline - start == timedelta(hours=72)
     with time_machine.travel(start + timedelta(hours=71), tick=False):
-        assert seat_state(cashier, setup, "A3") == "reserved_by_me"
+        assert seat_state(cashier, setup, "A3") == "reserved_partial"
         # 20 USD of tickets + IVA 16 % = 2,320.00 Bs; 5 USD paid (IGTF 15.00 on it).
         rest = cashier.post(f"/api/transactions/{hold_id}/payments/", {"payments": [
             {"method": "pago_movil", "currency": "VES", "amount": "1835.00",
@@ -179,3 +179,24 @@ def test_checkout_answer_costs_the_same_queries_for_one_seat_or_four(cashier, se
         assert [t["label"] for t in response.json()["transaction"]["tickets"]] == labels
         counts.append(len(ctx.captured_queries))
     assert counts[1] == counts[2]
+
+
+def test_a_partly_paid_reservation_has_its_own_seat_state_for_every_terminal(
+        cashier, cashier2, setup):
+    """A 72-hour reservation is drawn apart from a 10-minute hold (issue 17): its own state
+    in the availability answer, for its cashier and for everyone else; the poller's ETag
+    changes when a hold becomes a reservation."""
+    url = f"/api/events/{setup.event.pk}/availability/"
+    hold_id = hold(cashier, setup, "B1")
+    hold(cashier, setup, "B2")
+    before = cashier2.get(url)
+    assert (seat_state(cashier2, setup, "B1"), seat_state(cashier, setup, "B1")) == (
+        "reserved", "reserved_by_me")
+    assert pay(cashier, hold_id, ("cash", "USD", "5.00")).json()["transaction"][
+        "status"] == "reserved"
+    assert cashier2.get(url, HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 200
+    for client in (cashier, cashier2):
+        assert seat_state(client, setup, "B1") == "reserved_partial"
+    # The other hold is still a hold.
+    assert (seat_state(cashier2, setup, "B2"), seat_state(cashier, setup, "B2")) == (
+        "reserved", "reserved_by_me")

@@ -103,6 +103,9 @@ def test_a_cashier_finds_only_their_own_sales(alpha, sales):
     {"customer": "x" * 201},
     {"tax_id": "V" * 21},
     {"customer": "a\x00b"},
+    {"q": "x" * 201},
+    {"event": "first"},
+    {"mine": "perhaps"},
 ])
 def test_bad_filters_are_400_naming_the_parameter(cashier, sales, params):
     response = cashier.get("/api/transactions/", params)
@@ -116,7 +119,46 @@ def test_the_filters_are_in_the_openapi_schema():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     parameters = {p["name"]: p for p in schema["paths"]["/api/transactions/"]["get"][
         "parameters"]}
-    assert {"status", "customer", "tax_id", "deadline_before", "deadline_after"} <= set(
-        parameters)
+    assert {"status", "q", "customer", "tax_id", "event", "mine", "deadline_before",
+            "deadline_after"} <= set(parameters)
     assert parameters["deadline_before"]["schema"]["format"] == "date-time"
     assert "reserved" in parameters["status"]["schema"]["enum"]
+
+
+# --- One search box for the POS page's "Reservas" view (issue 17, item 1) ----------------
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("pérez", {"maria"}),            # part of the name
+    ("caracas", {"empresa"}),
+    ("v12.345.678", {"maria"}),      # the ID number however typed
+    ("12345679", {"mario"}),         # a cédula without its letter
+    ("J-12345678-4", {"empresa"}),
+    ("nobody", set()),
+])
+def test_one_search_box_finds_a_reservation_by_name_or_id_number(cashier, sales, typed,
+                                                                 expected):
+    assert found(cashier, sales, status="reserved", q=typed) == expected
+
+
+def test_one_search_box_finds_a_reservation_by_its_number(cashier, sales):
+    number = sales["walk_in"]
+    assert found(cashier, sales, status="reserved", q=str(number)) == {"walk_in"}
+    assert found(cashier, sales, status="reserved", q=f"#{number}") == {"walk_in"}
+    # The number of a completed sale is no open reservation.
+    assert found(cashier, sales, status="reserved", q=str(sales["paid"])) == set()
+
+
+def test_the_list_names_the_customer_id_number_and_filters_by_event_and_own(alpha, sales):
+    admin = api_client(alpha, "admin")
+    response = admin.get("/api/transactions/", {"q": "mario"})
+    (row,) = response.json()["results"]
+    assert (row["customer_name"], row["customer_tax_id"]) == ("MARIO PEREZ", "V12345679")
+    with tenant_context(alpha.tenant):
+        event = Transaction.objects.get(pk=sales["maria"]).event_id
+    assert found(admin, sales, event=event, status="reserved") == {
+        "maria", "mario", "empresa", "walk_in"}
+    assert found(admin, sales, event=event + 1000) == set()
+    # A venue admin sees every sale; with mine=true only their own (none here).
+    assert found(admin, sales, event=event, mine="true") == set()
+    assert found(api_client(alpha, "cashier"), sales, event=event, mine="true") == set(sales)

@@ -86,13 +86,17 @@ pos_logout = PosLogoutView.as_view()
 def pos_page(request: HttpRequest) -> HttpResponse:
     # Selling buttons follow the table: whoever may create a hold.
     can_sell = may_call(request.user, "holds", "POST")
+    # Cancelling a reservation is the venue admin's (the same table decides).
+    can_cancel = may_call(request.user, "transaction-cancel", "POST")
     context = {
         "can_sell": can_sell,
+        "can_cancel": can_cancel,
         "page_config": {
             "messages": page_messages(),
             "paymentMethods": payment_methods(),
             "language": request.LANGUAGE_CODE,
             "canSell": can_sell,
+            "canCancel": can_cancel,
             "pollMs": 2000,
         },
     }

@@ -3,6 +3,8 @@
 // Time is always the server's: the countdown runs on Date.now() + the offset measured
 // from each response's server_time, so a wrong terminal clock changes nothing.
 
+import { parseAmount } from "./amount.js";
+
 const config = JSON.parse(document.getElementById("pos-config").textContent);
 const M = config.messages;
 const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
@@ -33,6 +35,11 @@ const state = {
   offline: false,
   pollTimer: null,
   polling: false,
+  view: "sale", // sale | reservations
+  myHolds: [], // the user's live holds of this event kept by other terminals or tabs
+  myHoldsSignature: "",
+  reservation: null, // the reservation open in the Reservations view
+  resPayments: [],
 };
 
 // --- API ---------------------------------------------------------------------------
@@ -239,6 +246,7 @@ function applyAvailability(data) {
   renderSeats();
   renderZones();
   renderSelection();
+  refreshMyHolds();
   if (taken.length) showMessage(fill(M.taken_while_choosing, { seats: taken.join(", ") }), "warning");
 }
 
@@ -249,7 +257,10 @@ function seatDisplayState(seat) {
   return seat.state;
 }
 
-const GLYPHS = { available: "", selected: "✓", reserved_by_me: "★", reserved: "◔", sold: "✕" };
+const GLYPHS = {
+  available: "", selected: "✓", reserved_by_me: "★", reserved: "◔", reserved_partial: "½",
+  sold: "✕", blocked: "⊘",
+};
 
 function buildSeatMap() {
   const map = $("seat-map");
@@ -314,11 +325,13 @@ function renderSeats() {
     const className = `seat state-${shown}`;
     if (button.className !== className) button.className = className;
     button.dataset.state = shown;
-    button.setAttribute("aria-label", fill(M.seat_aria, { label: seat.label, state: M[`state_${shown}`] }));
+    button.setAttribute("aria-label", fill(M.seat_aria, { label: seat.label, state: M[`state_${shown}`] || shown }));
     button.setAttribute("aria-pressed", String(shown === "selected"));
-    const selectable = seat.state === "available" && state.mode === "select" && config.canSell;
+    // Yours from another terminal stays clickable: the click says where it is held.
+    const selectable = config.canSell && ((seat.state === "available" && state.mode === "select")
+      || (seat.state === "reserved_by_me" && !heldHere(seat.id)));
     button.setAttribute("aria-disabled", String(!selectable));
-    button.lastChild.textContent = GLYPHS[shown];
+    button.lastChild.textContent = GLYPHS[shown] ?? "?";
   }
 }
 
@@ -327,7 +340,15 @@ function onSeatClick(event) {
   if (!button) return;
   focusSeat(button);
   const seat = state.seats.get(Number(button.dataset.seatId));
-  if (!config.canSell || state.mode !== "select") return;
+  if (!config.canSell) return;
+  if (seat.state === "reserved_by_me" && !heldHere(seat.id)) {
+    // Yours, from another terminal or tab: say where, and offer it (refreshMyHolds).
+    const owner = state.myHolds.find((h) => h.items.some((i) => i.seat === seat.id && i.status === "active"));
+    if (owner) showMessage(fill(M.own_hold_elsewhere, { label: seat.label, id: owner.id }), "info");
+    refreshMyHolds({ force: true });
+    return;
+  }
+  if (state.mode !== "select") return;
   if (seat.state !== "available") {
     showMessage(fill(M.not_available_click, { label: seat.label, state: M[`state_${seat.state}`] }), "info");
     return;
@@ -343,6 +364,10 @@ function onSeatClick(event) {
   }
   renderSeats();
   renderSelection();
+}
+
+function heldHere(seatId) {
+  return Boolean(state.hold && state.hold.items.some((i) => i.seat === seatId && i.status === "active"));
 }
 
 function focusSeat(button) {
@@ -602,6 +627,7 @@ function renderHold() {
   });
   $("hold-items").replaceChildren(...items);
   $("hold-total").textContent = money(holdData.subtotal, holdData.currency);
+  // In the countdown box: Extend stays at hand during checkout too.
   $("extend-btn").hidden = !(state.settings.allow_hold_extension && holdData.extensions_left > 0);
 }
 
@@ -627,6 +653,7 @@ function expire() {
 }
 
 async function releaseHold() {
+  clearMessage();
   const id = state.hold.id;
   const result = await api("DELETE", `/api/holds/${id}/`).catch(() => null);
   if (!result) { showMessage(M.network_down); return; }
@@ -650,6 +677,7 @@ async function releaseSeat(seatId) {
 }
 
 async function extendHold() {
+  clearMessage();
   const result = await api("POST", `/api/holds/${state.hold.id}/extend/`).catch(() => null);
   if (!result) { showMessage(M.network_down); return; }
   if (result.status === 410) { expire(); return; }
@@ -667,83 +695,150 @@ function currencies() {
 
 function startCheckout() {
   setMode("checkout");
-  state.payments = [{ method: "cash", currency: state.event.currency, amount: "" }];
+  state.payments = [newPayment(state.event.currency)];
   renderPayments();
   fillBalance(0);
 }
 
-function renderPayments() {
-  const box = $("payments");
-  const rows = state.payments.map((payment, index) => {
+const newPayment = (currency) => ({ method: "cash", currency, amount: "", reference: "" });
+
+// What a typed amount says: {value} or {error, text} (amount.js has the rules).
+function amountOf(payment) {
+  const parsed = parseAmount(payment.amount);
+  return parsed.value ? parsed : { ...parsed, text: payment.amount.trim() };
+}
+
+function amountError(payment) {
+  const parsed = amountOf(payment);
+  if (parsed.value || parsed.error === "empty") return "";
+  if (parsed.error === "ambiguous") {
+    // "5.800": 5800,00 or 5,80.
+    const [whole, cents] = parsed.text.split(/[.,]/);
+    return fill(M.amount_ambiguous, { text: parsed.text, a: `${whole}${cents},00`,
+      b: `${whole},${cents.slice(0, 2)}` });
+  }
+  return fill(M[`amount_${parsed.error}`] || M.amount_invalid, { text: parsed.text });
+}
+
+// One payment line (method, currency, amount, reference), for the checkout and for a
+// reservation's balance. `hooks.changed()` after any edit; `hooks.currency(index, old)`
+// after a currency switch (the amount is converted there); `hooks.remove(index)`.
+function paymentRows(payments, allowed, hooks) {
+  return payments.map((payment, index) => {
     const row = document.createElement("div");
     row.className = "payment-row";
     const method = document.createElement("select");
     method.setAttribute("aria-label", fill(M.pay_method, { n: index + 1 }));
     method.className = "pay-method";
-    for (const option of config.paymentMethods) method.add(new Option(option.label, option.value));
+    for (const option of config.paymentMethods) {
+      // Only methods that take one of the sale's currencies (sales.models.PAYMENT_CURRENCIES).
+      if (option.currencies.some((code) => allowed.includes(code))) {
+        method.add(new Option(option.label, option.value));
+      }
+    }
     method.value = payment.method;
     const rule = methodRule(payment.method);
     method.addEventListener("change", () => {
+      const old = payment.currency;
       payment.method = method.value;
-      // Offer only the currencies the method takes (sales.models.PAYMENT_CURRENCIES).
-      const allowed = currencies().filter((code) => methodRule(payment.method).currencies.includes(code));
-      if (!allowed.includes(payment.currency)) payment.currency = allowed[0] || payment.currency;
-      renderPayments();
-      requestQuote();
+      const usable = allowed.filter((code) => methodRule(payment.method).currencies.includes(code));
+      if (!usable.includes(payment.currency)) payment.currency = usable[0] || payment.currency;
+      hooks.rerender();
+      if (old !== payment.currency) hooks.currency(index, old);
+      else hooks.changed();
     });
     const currency = document.createElement("select");
     currency.className = "pay-currency";
     currency.setAttribute("aria-label", fill(M.pay_currency, { n: index + 1 }));
-    for (const code of currencies()) {
+    for (const code of allowed) {
       if (rule.currencies.includes(code)) currency.add(new Option(code === "VES" ? "Bs." : code, code));
     }
     currency.value = payment.currency;
-    currency.addEventListener("change", () => { payment.currency = currency.value; requestQuote(); });
+    currency.addEventListener("change", () => {
+      const old = payment.currency;
+      payment.currency = currency.value;
+      hooks.currency(index, old);
+    });
     const amount = document.createElement("input");
     amount.type = "text";
     amount.inputMode = "decimal";
+    amount.autocomplete = "off";
     amount.className = "pay-amount";
     amount.value = payment.amount;
     amount.setAttribute("aria-label", fill(M.pay_amount, { n: index + 1 }));
-    amount.addEventListener("input", () => { payment.amount = amount.value.replace(",", "."); requestQuote(); });
+    const error = document.createElement("p");
+    error.className = "pay-error";
+    error.id = `${hooks.prefix}-amount-error-${index}`;
+    error.setAttribute("role", "alert");
+    const showError = () => {
+      const text = amountError(payment);
+      error.textContent = text;
+      error.hidden = !text;
+      amount.setAttribute("aria-invalid", String(Boolean(text)));
+      if (text) amount.setAttribute("aria-describedby", error.id);
+      else amount.removeAttribute("aria-describedby");
+    };
+    amount.addEventListener("input", () => { payment.amount = amount.value; showError(); hooks.changed(); });
+    showError();
     row.append(method, currency, amount);
     if (rule.reference) {
       const reference = document.createElement("input");
       reference.type = "text";
       reference.className = "pay-reference";
       reference.maxLength = 40;
+      reference.autocomplete = "off";
       reference.value = payment.reference || "";
       reference.placeholder = M.reference;
       reference.setAttribute("aria-label", fill(M.pay_reference, { n: index + 1 }));
-      reference.addEventListener("input", () => {
-        payment.reference = reference.value;
-        if (state.quote) renderQuote();
-      });
+      reference.addEventListener("input", () => { payment.reference = reference.value; hooks.changed(); });
       row.append(reference);
     }
-    if (state.payments.length > 1) {
+    if (payments.length > 1) {
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "btn btn-icon";
       remove.textContent = "×";
       remove.setAttribute("aria-label", M.remove);
-      remove.addEventListener("click", () => { state.payments.splice(index, 1); renderPayments(); requestQuote(); });
+      remove.addEventListener("click", () => hooks.remove(index));
       row.append(remove);
     }
+    row.append(error);
     return row;
   });
-  box.replaceChildren(...rows);
+}
+
+function renderPayments() {
+  $("payments").replaceChildren(...paymentRows(state.payments, currencies(), {
+    prefix: "co",
+    rerender: renderPayments,
+    changed: requestQuote,
+    currency: (index, old) => convertPayment(index, old),
+    remove: (index) => { state.payments.splice(index, 1); renderPayments(); requestQuote(); },
+  }));
 }
 
 function methodRule(value) {
   return config.paymentMethods.find((m) => m.value === value) || { currencies: [], reference: false };
 }
 
+// The payments as the API takes them: only amounts that read clearly.
 function validPayments(payments = state.payments) {
   return payments
-    .filter((p) => /^\d+(\.\d{1,2})?$/.test(p.amount.trim()) && Number(p.amount) > 0)
-    .map((p) => ({ method: p.method, currency: p.currency, amount: Number(p.amount).toFixed(2),
+    .map((p) => ({ p, parsed: amountOf(p) }))
+    .filter(({ parsed }) => parsed.value)
+    .map(({ p, parsed }) => ({ method: p.method, currency: p.currency, amount: parsed.value,
       reference: (p.reference || "").trim() }));
+}
+
+// Something typed that is no amount, or a missing bank reference: nothing is sent.
+function paymentsUnclear(payments) {
+  return payments.some((p) => amountError(p)) || missingReference(payments)
+    || validPayments(payments).length === 0;
+}
+
+// What the main button says while nothing can be sent.
+function unclearText(payments) {
+  return missingReference(payments) ? M.reference_needed : M.pay_nothing;
 }
 
 let quoteTimer = null;
@@ -767,25 +862,53 @@ async function quote() {
   return result.data;
 }
 
-// What the payment must be to settle the sale given the others: the server's
+// What settles the sale in each currency given the other payments: the server's
 // `amounts_due` (IGTF and the rounding that makes it settle are decided there, once).
-async function fillBalance(index) {
-  const payment = state.payments[index];
+async function amountsDueBesides(index) {
   const others = validPayments(state.payments.filter((_, i) => i !== index));
   const result = await api("POST", `/api/holds/${state.hold.id}/quote/`, { payments: others })
     .catch(() => null);
-  if (result && result.ok && result.data.amounts_due) {
-    payment.amount = result.data.amounts_due[payment.currency] || "";
+  return result && result.ok ? result.data.amounts_due : null;
+}
+
+async function fillBalance(index) {
+  const payment = state.payments[index];
+  const due = await amountsDueBesides(index);
+  if (due && payment) {
+    payment.amount = due[payment.currency] || "";
     renderPayments();
   }
+  await quote();
+}
+
+// A currency switch keeps what the payment settles, not its number: the same share of
+// what is due, read from `amounts_due` in the old and the new currency.
+function converted(amountText, oldDue, newDue) {
+  const parsed = parseAmount(amountText);
+  if (!newDue) return amountText;
+  if (!parsed.value || !oldDue || Number(parsed.value) >= Number(oldDue)) return newDue;
+  const share = Number(parsed.value) / Number(oldDue);
+  return (Math.round(share * Number(newDue) * 100) / 100).toFixed(2);
+}
+
+async function convertPayment(index, oldCurrency) {
+  const payment = state.payments[index];
+  $("pay-btn").disabled = true;
+  const due = await amountsDueBesides(index);
+  if (due && payment) {
+    payment.amount = converted(payment.amount, due[oldCurrency], due[payment.currency]);
+  }
+  renderPayments();
   await quote();
 }
 
 function renderQuote() {
   const q = state.quote;
   const sale = q.sale_currency;
+  // No line break inside an amount on a narrow screen: only between the two.
+  const whole = (text) => text.replace(/ /g, "\u00a0");
   const both = (ves, saleAmount) => (sale === "VES" ? money(ves, "VES")
-    : `${money(saleAmount, sale)} · ${money(ves, "VES")}`);
+    : `${whole(money(saleAmount, sale))} · ${whole(money(ves, "VES"))}`);
   const rate = Number(q.exchange_rate);
   const inSale = (ves) => Number(ves) / rate;
   $("q-base").textContent = money(q.base_total_ves, "VES");
@@ -806,50 +929,136 @@ function renderQuote() {
   $("q-balance").textContent = both(Math.abs(balance), Math.abs(Number(q.balance_sale)));
   $("quote").dataset.paidInFull = String(q.paid_in_full);
   $("q-rate").textContent = sale === "VES" ? "" : `1 ${sale} = ${money(q.exchange_rate, "VES")} (BCV)`;
+  const unclear = paymentsUnclear(state.payments);
+  const reserving = !q.paid_in_full && !unclear;
+  const note = $("reserve-note");
+  note.hidden = !reserving;
+  note.textContent = reserving ? fill(M.reserve_note, { deadline: dateTime(reservationDeadline()) }) : "";
   const pay = $("pay-btn");
-  pay.textContent = q.paid_in_full ? M.pay : M.pay_partial;
-  pay.disabled = validPayments().length === 0 || missingReference();
+  pay.textContent = unclear ? unclearText(state.payments) : (q.paid_in_full ? M.pay : M.pay_partial);
+  pay.dataset.action = q.paid_in_full ? "sale" : "reserve";
+  pay.classList.toggle("btn-reserve", reserving);
+  pay.disabled = unclear;
+}
+
+// When a reservation made now must be paid off: the venue's partial-payment window
+// (the server fixes the real deadline at checkout; this only tells the cashier).
+function reservationDeadline() {
+  const hours = Number(state.settings.partial_payment_hours || 72);
+  return new Date(serverNow() + hours * 3_600_000).toISOString();
 }
 
 // Pago móvil, transfer and Zelle are taken with their bank reference (checkout refuses
 // them without one).
-function missingReference() {
-  return state.payments.some((p) => methodRule(p.method).reference && !(p.reference || "").trim());
+function missingReference(payments = state.payments) {
+  return payments.some((p) => methodRule(p.method).reference && !(p.reference || "").trim());
 }
 
 async function checkout() {
   const payments = validPayments();
-  if (!payments.length) return;
+  if (!payments.length || paymentsUnclear(state.payments)) return;
+  const q = state.quote;
+  // A balance left makes a reservation: never on one click, always confirmed.
+  const reserve = Boolean(q && !q.paid_in_full);
+  if (reserve) {
+    const balance = balanceText(q.amounts_due, q.sale_currency);
+    const answer = await confirmDialog({
+      title: M.confirm_reserve_title,
+      lines: [fill(M.confirm_paid, { amount: money(q.paid_ves, "VES") }),
+        fill(M.confirm_balance, { amount: balance }),
+        fill(M.confirm_deadline, { deadline: dateTime(reservationDeadline()) })],
+      ok: M.confirm_reserve_ok,
+    });
+    if (!answer.ok) return;
+  }
   $("pay-btn").disabled = true;
   const customer = { name: $("customer-name").value.trim(), tax_id: $("customer-tax-id").value.trim() };
-  // A balance left is a reservation the cashier chose (the button says so).
-  const body = { payments, reserve: Boolean(state.quote && !state.quote.paid_in_full) };
+  const body = { payments, reserve };
   if (customer.name || customer.tax_id) body.customer = customer;
   const result = await api("POST", `/api/holds/${state.hold.id}/checkout/`, body).catch(() => null);
   if (!result) { showMessage(M.network_down); $("pay-btn").disabled = false; return; }
   if (result.status === 410) { expire(); return; }
   if (!result.ok) { showMessage(errorText(result)); $("pay-btn").disabled = false; return; }
-  clearMessage();
   forgetHold();
   setMode("result");
-  renderResult(result.data);
+  renderResult(result.data, { title: $("result-title"), box: $("result"), panel: $("result-panel") });
   state.etag = null;
   poll();
 }
 
-// The invoice of a completed sale, else the latest receipt of a partly paid one.
-function documentId(tx) {
-  const doc = tx.invoice ?? (tx.documents || []).at(-1);
-  return doc ? doc.id : null;
+// --- Confirmation dialog -------------------------------------------------------------
+
+function confirmDialog({ title, lines, ok, reason }) {
+  const dialog = $("confirm-dialog");
+  $("confirm-title").textContent = title;
+  $("confirm-body").replaceChildren(...lines.map((line) => {
+    const p = document.createElement("p");
+    p.textContent = line;
+    return p;
+  }));
+  $("confirm-ok").textContent = ok;
+  const input = $("confirm-reason");
+  input.hidden = !reason;
+  input.required = Boolean(reason);
+  input.value = "";
+  $("confirm-reason-label").hidden = !reason;
+  $("confirm-reason-label").textContent = reason || "";
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => {
+      resolve({ ok: dialog.returnValue === "ok", reason: input.value.trim() });
+    }, { once: true });
+    dialog.returnValue = "";
+    dialog.showModal();
+    (reason ? input : $("confirm-ok")).focus();
+  });
 }
 
-function renderResult(data) {
+// --- Receipts ------------------------------------------------------------------------
+
+// The invoice of a completed sale, else the latest receipt of a partly paid one.
+function documentOf(tx) {
+  return tx.invoice ?? (tx.documents || []).at(-1) ?? null;
+}
+
+// Opens a printable page (the 80 mm HTML of a document or ticket) and prints it.
+function printPage(url) {
+  const win = window.open(url, "_blank");
+  if (win) win.addEventListener("load", () => win.print(), { once: true });
+}
+
+function printButton(label, url, className = "btn") {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = className;
+  button.textContent = label;
+  button.dataset.url = url;
+  button.addEventListener("click", () => printPage(url));
+  return button;
+}
+
+// An amount in the sale's currency and in Bs. (what was paid: one sum, two currencies).
+function pairText(amounts, currency) {
+  if (!amounts) return "";
+  const parts = [amounts[currency] && money(amounts[currency], currency)];
+  if (currency !== "VES" && amounts.VES) parts.push(money(amounts.VES, "VES"));
+  return parts.filter(Boolean).join(" · ");
+}
+
+// What settles a balance (`amounts_due`): Bs., or the foreign amount that settles it when
+// paid in that currency (IGTF included, so it is more than the Bs. at the day's rate).
+function balanceText(amountsDue, currency) {
+  if (!amountsDue) return "";
+  return Object.entries(amountsDue).sort(([a], [b]) => (a === "VES" ? -1 : b === "VES" ? 1 : 0))
+    .map(([code, amount]) => (code === "VES" ? money(amount, "VES")
+      : fill(M.res_balance_in, { amount: money(amount, code), currency: code })))
+    .join(" · ");
+}
+
+function renderResult(data, { title, box, panel, heading }) {
   const tx = data.transaction;
-  const title = $("result-title");
-  title.textContent = tx.status === "completed" ? M.sale_completed
-    : fill(M.sale_reserved, { deadline: tx.payment_deadline ? dateTime(tx.payment_deadline) : "" });
-  $("result-panel").dataset.status = tx.status;
-  const box = $("result");
+  title.textContent = heading || (tx.status === "completed" ? M.sale_completed
+    : fill(M.sale_reserved, { deadline: tx.payment_deadline ? dateTime(tx.payment_deadline) : "" }));
+  panel.dataset.status = tx.status;
   box.replaceChildren();
   const summary = document.createElement("p");
   summary.className = "result-summary";
@@ -863,19 +1072,29 @@ function renderResult(data) {
   payments.className = "items result-payments";
   for (const p of tx.payments) {
     const method = config.paymentMethods.find((m) => m.value === p.method);
-    payments.append(itemRow(method ? method.label : p.method, "", money(p.amount, p.currency)));
+    const label = method ? method.label : p.method;
+    payments.append(itemRow(p.reference ? `${label} (${p.reference})` : label, "", money(p.amount, p.currency)));
   }
   box.append(payments);
-  const docId = documentId(tx);
-  if (docId) {
-    const link = document.createElement("a");
-    link.href = `/api/fiscal/documents/${docId}/html/`;
-    link.target = "_blank";
-    link.rel = "noopener";
-    link.className = "btn document-link";
-    link.textContent = M.document;
-    box.append(link);
+  if (tx.status === "reserved") {
+    // What the customer still owes and by when, on screen as on the printed receipt.
+    const owed = document.createElement("dl");
+    owed.className = "result-owed";
+    owed.innerHTML = "<div><dt></dt><dd class='result-balance'></dd></div><div><dt></dt><dd class='result-deadline'></dd></div>";
+    owed.querySelectorAll("dt")[0].textContent = M.balance_due;
+    owed.querySelector(".result-balance").textContent = balanceText(tx.amounts_due || data.amounts_due, tx.currency);
+    owed.querySelectorAll("dt")[1].textContent = M.pay_by;
+    owed.querySelector(".result-deadline").textContent = tx.payment_deadline ? dateTime(tx.payment_deadline) : "";
+    box.append(owed);
   }
+  const printing = document.createElement("div");
+  printing.className = "actions print-actions";
+  const doc = documentOf(tx);
+  if (doc) {
+    printing.append(printButton(doc.kind === "invoice" ? M.print_document : M.print_receipt,
+      `/api/fiscal/documents/${doc.id}/html/`, "btn document-link"));
+  }
+  box.append(printing);
   if (tx.tickets.length) {
     const tickets = document.createElement("ul");
     tickets.className = "tickets";
@@ -891,7 +1110,9 @@ function renderResult(data) {
       text.innerHTML = "<strong></strong><code></code>";
       text.firstChild.textContent = fill(M.ticket, { label: ticket.label });
       text.lastChild.textContent = ticket.code;
-      li.append(img, text);
+      const print = printButton(fill(M.print_ticket, { label: ticket.label }),
+        `/api/fiscal/tickets/${ticket.id}/html/`, "btn btn-small ticket-print");
+      li.append(img, text, print);
       tickets.append(li);
     }
     box.append(tickets);
@@ -899,10 +1120,288 @@ function renderResult(data) {
   title.focus();
 }
 
+// --- Your holds on other terminals -----------------------------------------------------
+
+// Seats shown as yours that this page does not hold: a hold of yours from another
+// terminal or tab. Listed with "continue here" and "release".
+function foreignOwnSeats() {
+  const here = new Set((state.hold ? state.hold.items : [])
+    .filter((item) => item.status === "active" && item.seat).map((item) => item.seat));
+  return [...state.seats.values()].filter((s) => s.state === "reserved_by_me" && !here.has(s.id))
+    .map((s) => s.id).sort((a, b) => a - b);
+}
+
+async function refreshMyHolds({ force = false } = {}) {
+  if (!state.event || !config.canSell) return;
+  const signature = `${state.event.id}:${foreignOwnSeats().join(",")}:${state.hold ? state.hold.id : ""}`;
+  if (!force && signature === state.myHoldsSignature) return;
+  state.myHoldsSignature = signature;
+  const eventId = state.event.id;
+  const list = await api("GET", `/api/transactions/?status=pending&mine=true&event=${eventId}&limit=20`)
+    .catch(() => null);
+  if (!list || !list.ok || !state.event || state.event.id !== eventId) return;
+  const ids = (list.data.results || list.data).map((tx) => tx.id)
+    .filter((id) => !state.hold || id !== state.hold.id);
+  const holds = [];
+  for (const id of ids) {
+    const result = await api("GET", `/api/holds/${id}/`).catch(() => null);
+    const data = result && result.ok ? result.data : null;
+    if (data && data.status === "pending" && data.expires_at
+        && Date.parse(data.expires_at) > Date.parse(data.server_time)
+        && data.items.some((item) => item.status === "active")) holds.push(data);
+  }
+  state.myHolds = holds;
+  renderMyHolds();
+}
+
+function renderMyHolds() {
+  const panel = $("my-holds");
+  const holds = state.mode === "result" ? [] : state.myHolds;
+  panel.hidden = holds.length === 0;
+  $("my-holds-list").replaceChildren(...holds.map((holdData) => {
+    const li = document.createElement("li");
+    li.className = "my-hold";
+    li.dataset.holdId = holdData.id;
+    const text = document.createElement("span");
+    text.className = "item-label";
+    const labels = holdData.items.filter((i) => i.status === "active")
+      .map((i) => (i.seat ? i.label : `${i.label} × ${i.quantity}`)).join(", ");
+    text.textContent = fill(M.my_hold, { id: holdData.id, items: labels,
+      time: dateTime(holdData.expires_at) });
+    const resume = document.createElement("button");
+    resume.type = "button";
+    resume.className = "btn btn-small resume-hold";
+    resume.textContent = M.resume_hold;
+    resume.disabled = Boolean(state.hold);
+    resume.title = state.hold ? M.busy_hold : "";
+    resume.addEventListener("click", () => resumeHold(holdData.id));
+    const release = document.createElement("button");
+    release.type = "button";
+    release.className = "btn btn-small btn-danger release-other-hold";
+    release.textContent = M.release_hold;
+    release.addEventListener("click", () => releaseOtherHold(holdData.id));
+    li.append(text, resume, release);
+    return li;
+  }));
+}
+
+async function resumeHold(id) {
+  if (state.hold) { showMessage(M.busy_hold, "warning"); return; }
+  const result = await api("GET", `/api/holds/${id}/`).catch(() => null);
+  if (!result) { showMessage(M.network_down); return; }
+  if (!result.ok || result.data.status !== "pending") { showMessage(errorText(result)); refreshMyHolds({ force: true }); return; }
+  clearMessage();
+  state.myHolds = state.myHolds.filter((h) => h.id !== id);
+  state.selection.clear();
+  state.gaQuantities.clear();
+  setHold(result.data);
+  renderMyHolds();
+}
+
+async function releaseOtherHold(id) {
+  const result = await api("DELETE", `/api/holds/${id}/`).catch(() => null);
+  if (!result) { showMessage(M.network_down); return; }
+  if (!result.ok && result.status !== 410) { showMessage(errorText(result)); return; }
+  state.myHolds = state.myHolds.filter((h) => h.id !== id);
+  renderMyHolds();
+  showMessage(M.released, "info");
+  state.etag = null;
+  poll();
+}
+
+// --- Reservations: find a partly paid sale, take its balance or cancel it -------------
+
+function setView(view) {
+  if (view === "reservations" && state.hold) { showMessage(M.busy_hold, "warning"); return; }
+  clearMessage();
+  state.view = view;
+  document.body.dataset.view = view;
+  document.querySelector("main.pos").hidden = view !== "sale";
+  $("reservations-view").hidden = view !== "reservations";
+  $("view-sale").setAttribute("aria-pressed", String(view === "sale"));
+  $("view-reservations").setAttribute("aria-pressed", String(view === "reservations"));
+  if (view === "reservations") {
+    $("res-detail").hidden = true;
+    $("res-result").hidden = true;
+    searchReservations();
+    $("res-q").focus();
+  } else {
+    state.etag = null;
+    poll();
+  }
+}
+
+async function searchReservations() {
+  const q = $("res-q").value.trim();
+  const params = new URLSearchParams({ status: "reserved", limit: "50" });
+  if (q) params.set("q", q);
+  const list = $("res-list");
+  list.setAttribute("aria-busy", "true");
+  const result = await api("GET", `/api/transactions/?${params}`).catch(() => null);
+  list.setAttribute("aria-busy", "false");
+  if (!result) { showMessage(M.network_down); return; }
+  if (!result.ok) { showMessage(errorText(result)); return; }
+  const rows = result.data.results || result.data;
+  $("res-empty").hidden = rows.length > 0;
+  list.replaceChildren(...rows.map((tx) => {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "res-item";
+    button.dataset.id = tx.id;
+    const who = document.createElement("strong");
+    who.textContent = `#${tx.id} · ${tx.customer_name || M.res_no_name}`;
+    const detail = document.createElement("span");
+    detail.className = "muted";
+    const event = state.events.find((e) => e.id === tx.event);
+    detail.textContent = [tx.customer_tax_id, event ? event.name : "",
+      tx.payment_deadline ? `${M.pay_by}: ${dateTime(tx.payment_deadline)}` : ""]
+      .filter(Boolean).join(" · ");
+    button.append(who, detail);
+    button.addEventListener("click", () => openReservation(tx.id));
+    li.append(button);
+    return li;
+  }));
+}
+
+async function openReservation(id) {
+  clearMessage();
+  const result = await api("GET", `/api/transactions/${id}/`).catch(() => null);
+  if (!result) { showMessage(M.network_down); return; }
+  if (!result.ok) { showMessage(errorText(result)); return; }
+  const tx = result.data;
+  state.reservation = tx;
+  $("res-result").hidden = true;
+  $("res-detail").hidden = false;
+  $("res-detail-title").textContent = fill(M.res_title, { id: tx.id });
+  $("res-customer").textContent = [tx.customer_name || M.res_no_name, tx.customer_tax_id]
+    .filter(Boolean).join(" · ");
+  const event = state.events.find((e) => e.id === tx.event);
+  $("res-event").textContent = event ? `${event.name} · ${dateTime(event.starts_at)}` : `#${tx.event}`;
+  $("res-items").textContent = tx.items.filter((i) => i.status === "active")
+    .map((i) => (i.seat ? i.label : `${i.label} × ${i.quantity}`)).join(", ");
+  $("res-paid").textContent = pairText(tx.paid, tx.currency);
+  // The balance in each currency it may be paid in, as the API settles it.
+  const due = tx.amounts_due || {};
+  $("res-balance").replaceChildren(...Object.entries(due).map(([code, amount]) => {
+    const line = document.createElement("span");
+    line.className = "res-balance-line";
+    line.dataset.currency = code;
+    line.textContent = fill(M.res_balance_in, { amount: money(amount, code), currency: code === "VES" ? "Bs." : code });
+    return line;
+  }));
+  $("res-deadline").textContent = tx.payment_deadline ? dateTime(tx.payment_deadline) : "";
+  state.resPayments = [newPayment(tx.currency)];
+  state.resPayments[0].amount = due[tx.currency] || "";
+  renderResPayments();
+  $("res-detail-title").focus();
+}
+
+function resCurrencies() {
+  const tx = state.reservation;
+  return Object.keys(tx.amounts_due || { [tx.currency]: "" });
+}
+
+function renderResPayments() {
+  $("res-payments").replaceChildren(...paymentRows(state.resPayments, resCurrencies(), {
+    prefix: "res",
+    rerender: renderResPayments,
+    changed: renderResButton,
+    currency: (index, old) => {
+      const payment = state.resPayments[index];
+      const due = resDueBesides(index);
+      payment.amount = converted(payment.amount, due[old], due[payment.currency]);
+      renderResPayments();
+    },
+    remove: (index) => { state.resPayments.splice(index, 1); renderResPayments(); },
+  }));
+  renderResButton();
+}
+
+// The share of the balance the payments settle: each amount over what settles all of it
+// in its currency (`amounts_due`, IGTF included). The server decides at payment; this
+// only names the button and fills amounts.
+function resShare(payments) {
+  const due = state.reservation.amounts_due || {};
+  return validPayments(payments).reduce(
+    (sum, p) => sum + (due[p.currency] ? Number(p.amount) / Number(due[p.currency]) : 0), 0);
+}
+
+function resDueBesides(index) {
+  const due = state.reservation.amounts_due || {};
+  const left = Math.max(0, 1 - resShare(state.resPayments.filter((_, i) => i !== index)));
+  return Object.fromEntries(Object.entries(due).map(([code, amount]) =>
+    [code, (Math.ceil(Number(amount) * left * 100 - 1e-6) / 100).toFixed(2)]));
+}
+
+function resPaysOff() {
+  return resShare(state.resPayments) >= 1 - 1e-9;
+}
+
+function renderResButton() {
+  const button = $("res-pay-btn");
+  const unclear = paymentsUnclear(state.resPayments);
+  button.textContent = unclear ? unclearText(state.resPayments)
+    : (resPaysOff() ? M.res_pay_rest : M.res_pay_part);
+  button.dataset.action = resPaysOff() ? "sale" : "reserve";
+  button.disabled = unclear;
+}
+
+async function payReservation() {
+  const tx = state.reservation;
+  const payments = validPayments(state.resPayments);
+  if (!payments.length || paymentsUnclear(state.resPayments)) return;
+  const reserve = !resPaysOff();
+  if (reserve) {
+    const due = resDueBesides(-1);
+    const answer = await confirmDialog({
+      title: M.confirm_reserve_title,
+      lines: [fill(M.confirm_balance, { amount: balanceText(due, tx.currency) }),
+        fill(M.confirm_deadline, { deadline: dateTime(tx.payment_deadline) })],
+      ok: M.confirm_reserve_ok,
+    });
+    if (!answer.ok) return;
+  }
+  $("res-pay-btn").disabled = true;
+  const result = await api("POST", `/api/transactions/${tx.id}/payments/`, { payments, reserve })
+    .catch(() => null);
+  if (!result) { showMessage(M.network_down); renderResButton(); return; }
+  if (!result.ok) { showMessage(errorText(result)); renderResButton(); return; }
+  showResResult(result.data, result.data.transaction.status === "completed"
+    ? fill(M.res_paid_off, { id: tx.id }) : fill(M.res_still_reserved, { id: tx.id }));
+}
+
+async function cancelReservation() {
+  const tx = state.reservation;
+  const answer = await confirmDialog({
+    title: fill(M.res_cancel_title, { id: tx.id }),
+    lines: [M.res_cancel_body],
+    ok: M.res_cancel_ok,
+    reason: M.res_cancel_reason,
+  });
+  if (!answer.ok || !answer.reason) return;
+  const result = await api("POST", `/api/transactions/${tx.id}/cancel/`, { reason: answer.reason })
+    .catch(() => null);
+  if (!result) { showMessage(M.network_down); return; }
+  if (!result.ok) { showMessage(errorText(result)); return; }
+  showResResult(result.data, fill(M.res_cancelled, { id: tx.id }));
+}
+
+function showResResult(data, heading) {
+  $("res-detail").hidden = true;
+  $("res-result").hidden = false;
+  renderResult(data, { title: $("res-result-title"), box: $("res-result-body"),
+    panel: $("res-result"), heading });
+  searchReservations();
+}
+
 // --- Modes -------------------------------------------------------------------------
 
 function setMode(mode) {
+  // A new step: what the last one said is stale ("The hold was extended." included).
+  clearMessage();
   state.mode = mode;
+  document.body.dataset.mode = mode;
   $("selection-panel").hidden = mode !== "select";
   // During checkout the quote shows the total: the held items give way to keep the
   // whole panel on a 1280×800 screen.
@@ -912,9 +1411,11 @@ function setMode(mode) {
   $("checkout-btn").hidden = mode === "checkout";
   $("event-select").disabled = mode !== "select";
   if (mode !== "hold" && mode !== "checkout") $("countdown").hidden = true;
+  $("view-reservations").disabled = mode === "hold" || mode === "checkout";
   renderSeats();
   renderZones();
   renderSelection();
+  renderMyHolds();
 }
 
 // --- Start -------------------------------------------------------------------------
@@ -941,13 +1442,24 @@ function wire() {
   $("checkout-btn").addEventListener("click", startCheckout);
   $("back-btn").addEventListener("click", () => setMode("hold"));
   $("add-payment-btn").addEventListener("click", () => {
-    state.payments.push({ method: "cash", currency: "VES", amount: "" });
+    state.payments.push(newPayment("VES"));
     renderPayments();
     fillBalance(state.payments.length - 1);
   });
   $("pay-rest-btn").addEventListener("click", () => fillBalance(state.payments.length - 1));
   $("pay-btn").addEventListener("click", checkout);
-  $("new-sale-btn").addEventListener("click", () => { clearMessage(); setMode("select"); poll(); });
+  $("new-sale-btn").addEventListener("click", () => { setMode("select"); poll(); });
+  $("view-sale").addEventListener("click", () => setView("sale"));
+  $("view-reservations").addEventListener("click", () => setView("reservations"));
+  $("res-search").addEventListener("submit", (event) => { event.preventDefault(); searchReservations(); });
+  $("res-add-payment-btn").addEventListener("click", () => {
+    const payment = newPayment("VES");
+    payment.amount = resDueBesides(state.resPayments.length).VES || "";
+    state.resPayments.push(payment);
+    renderResPayments();
+  });
+  $("res-pay-btn").addEventListener("click", payReservation);
+  if ($("res-cancel-btn")) $("res-cancel-btn").addEventListener("click", cancelReservation);
   window.setInterval(tick, 250);
 }
 
@@ -956,6 +1468,9 @@ async function load() {
     await loadSettings();
     await loadEvents();
     await restoreHold();
+    document.body.dataset.mode = state.mode;
+    document.body.dataset.view = state.view;
+    await refreshMyHolds({ force: true });
     document.body.dataset.ready = "true";
   } catch (error) {
     if (!(error instanceof NetworkError)) throw error;
