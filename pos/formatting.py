@@ -56,7 +56,10 @@ def _decimal(amount: Decimal | str | int) -> Decimal:
     # A float would already have lost the cents it was meant to carry.
     if isinstance(amount, float | bool) or not isinstance(amount, Decimal | str | int):
         raise TypeError(f"amounts are Decimal or str, not {type(amount).__name__}")
-    value = Decimal(amount)
+    try:
+        value = Decimal(amount)
+    except ArithmeticError as exc:  # decimal.InvalidOperation: "12,50", "EUR"
+        raise ValueError(f"not an amount: {amount!r}") from exc
     if not value.is_finite():
         raise ValueError(f"not an amount: {amount!r}")
     return value
