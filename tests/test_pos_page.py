@@ -304,7 +304,7 @@ def test_seat_taken_by_another_terminal_gives_409_naming_it(
         reservation_services.hold_seats(user=user("admin"), event_id=event.event.pk,
                                         seat_ids=event.ids("C5"))
     expect(other.locator("#message")).to_have_text(
-        "Ocupado por otra terminal mientras elegía: C5.", timeout=LIVE)
+        "Otra terminal tomó estos asientos mientras usted elegía: C5.", timeout=LIVE)
     expect(seat(other, "C5")).to_have_attribute("data-state", "reserved")
 
     # Network down: a banner, then back to normal.
@@ -341,7 +341,7 @@ def test_countdown_warns_then_expiry_frees_the_seats(
                                                              timeout=LIVE)
         server_clock.shift(timedelta(seconds=60))
         expect(mine.locator("#message")).to_have_text(
-            "La sesión de reserva expiró. Seleccione los asientos de nuevo.", timeout=LIVE)
+            "La retención venció. Seleccione los asientos de nuevo.", timeout=LIVE)
         expect(mine.locator("#countdown")).to_be_hidden()
         expect(mine.locator("#selection-panel")).to_be_visible()
         for page in (mine, other):
