@@ -14,6 +14,7 @@ from fiscal.models import (
     ZReport,
 )
 from fiscal.printing import document_html
+from pos.admin_display import money_column, rate_column
 from pos.forms import StrictDecimalAdmin
 
 
@@ -27,7 +28,8 @@ class FiscalProfileAdmin(StrictDecimalAdmin, admin.ModelAdmin):
 
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(StrictDecimalAdmin, admin.ModelAdmin):
-    list_display = ["valid_on", "currency", "rate", "source", "created_by"]
+    list_display = ["valid_on", "currency", rate_column("rate", description="rate (Bs)"),
+                    "source", "created_by"]
     list_filter = ["currency", "source"]
     date_hierarchy = "valid_on"
 
@@ -67,7 +69,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(FiscalDocument)
 class FiscalDocumentAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "kind", "control_number", "issued_at", "buyer_name",
-                    "total_ves", "amount_due_ves", "terminal", "z_report", "shift",
+                    money_column("total_ves", currency="VES"),
+                    money_column("amount_due_ves", currency="VES"), "terminal", "z_report", "shift",
                     "print_link"]
     list_filter = ["kind", "fiscal_day", "terminal"]
     search_fields = ["control_number", "buyer_name", "buyer_tax_id"]

@@ -4,7 +4,6 @@ document is issued and committed."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,8 +12,18 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from fiscal.models import DocumentKind, FiscalDocument
-from fiscal.selectors import FISCAL_TZ
 from fiscal.taxes import LEGAL_CURRENCY
+from pos.formatting import (
+    DOCUMENT_DATE,
+    DOCUMENT_LANGUAGE,
+    DOCUMENT_TIME,
+    currency_label,
+    format_datetime,
+    format_document_datetime,
+    format_money,
+    format_number,
+    format_rate,
+)
 from sales.models import PaymentMethod, Ticket
 from sales.tickets import ticket_qr
 
@@ -31,17 +40,14 @@ CATEGORY_LABELS = {"general": "IVA", "reduced": "IVA reducido", "luxury": "IVA +
                    "exempt": "Exento"}
 
 
-def money(value: Decimal | str) -> str:
-    """1160 → "1,160.00" (the notation of FISCAL.md)."""
-    return f"{Decimal(value):,.2f}"
-
-
-def _local(moment: datetime) -> datetime:
-    return moment.astimezone(FISCAL_TZ)
+def money(value: Decimal | str, currency: str = LEGAL_CURRENCY) -> str:
+    """1160 → "Bs. 1.160,00": documents print in Spanish, as the page does
+    (pos.formatting, the one place amounts are formatted)."""
+    return format_money(value, currency, DOCUMENT_LANGUAGE)
 
 
 def _percent(value: str) -> str:
-    return f"{Decimal(value).normalize():f} %"
+    return f"{format_number(value, DOCUMENT_LANGUAGE, pattern='#,##0')} %"
 
 
 def _method_label(method: str) -> str:
@@ -60,21 +66,20 @@ def qr_svg_data_uri(text: str) -> str:
 
 
 def _deadline(value: str | None) -> str | None:
-    return f"{_local(datetime.fromisoformat(value)):%d/%m/%Y %H:%M}" if value else None
+    return format_document_datetime(value) if value else None
 
 
 def document_context(doc: FiscalDocument) -> dict[str, Any]:
     snap = doc.snapshot
-    issued = _local(doc.issued_at)
     lines = [{
         "description": line["description"], "quantity": line["quantity"],
-        "unit_price": money(line["unit_price"]), "currency": line["currency"],
+        "unit_price": money(line["unit_price"], line["currency"]),
         "tax": "(E)" if line["exempt"] else _percent(line["iva_rate"]),
         "amount_ves": money(Decimal(line["base_ves"])),
     } for line in snap.get("lines", [])]
     payments = [{
         "method": _method_label(p["method"]), "currency": p["currency"],
-        "amount": money(p["amount"]), "amount_ves": money(p["amount_ves"]),
+        "amount": money(p["amount"], p["currency"]), "amount_ves": money(p["amount_ves"]),
         "earlier": not p.get("received_now", True), "reference": p.get("reference", ""),
     } for p in snap.get("payments", [])]
     taxes = [{"label": f"{CATEGORY_LABELS.get(t['category'], t['category'])} "
@@ -84,7 +89,9 @@ def document_context(doc: FiscalDocument) -> dict[str, Any]:
     foreign = doc.foreign_currency != LEGAL_CURRENCY
     return {
         "doc": doc, "title": TITLES[DocumentKind(doc.kind)], "fiscal": doc.is_fiscal,
-        "date": f"{issued:%d/%m/%Y}", "time": f"{issued:%H:%M:%S}",
+        # The venue's clock (the tenant's time zone).
+        "date": format_datetime(doc.issued_at, DOCUMENT_LANGUAGE, pattern=DOCUMENT_DATE),
+        "time": format_datetime(doc.issued_at, DOCUMENT_LANGUAGE, pattern=DOCUMENT_TIME),
         "lines": lines, "taxes": taxes, "payments": payments,
         "exempt_ves": money(doc.exempt_ves), "base_total_ves": money(doc.base_total_ves),
         "iva_total_ves": money(doc.iva_total_ves), "municipal_ves": money(doc.municipal_ves),
@@ -93,8 +100,10 @@ def document_context(doc: FiscalDocument) -> dict[str, Any]:
         "igtf_rate": _percent(snap.get("rates", {}).get("igtf", "0")),
         "amount_due_ves": money(doc.amount_due_ves), "paid_ves": money(doc.paid_ves),
         "foreign": foreign, "foreign_currency": doc.foreign_currency,
-        "rate": f"{doc.exchange_rate:,.4f}", "total_foreign": money(doc.total_foreign),
-        "amount_due_foreign": money(doc.amount_due_foreign),
+        "rate": f"{currency_label(LEGAL_CURRENCY, DOCUMENT_LANGUAGE)} "
+                f"{format_rate(doc.exchange_rate, DOCUMENT_LANGUAGE)}",
+        "total_foreign": money(doc.total_foreign, doc.foreign_currency),
+        "amount_due_foreign": money(doc.amount_due_foreign, doc.foreign_currency),
         "references": snap.get("references"),
         "balance_ves": money(snap["balance_ves"]) if "balance_ves" in snap else None,
         # Paid more than due (e.g. a round dollar note): the change handed back, in Bs.
@@ -104,7 +113,7 @@ def document_context(doc: FiscalDocument) -> dict[str, Any]:
         "paid_so_far_ves": money(snap["paid_so_far_ves"]) if "paid_so_far_ves" in snap
         else None,
         # A receipt of a reservation: what settles it, and until when it is kept.
-        "amounts_due": [{"currency": c, "amount": money(a)}
+        "amounts_due": [{"currency": c, "amount": money(a, c)}
                         for c, a in snap.get("amounts_due", {}).items()],
         "payment_deadline": _deadline(snap.get("payment_deadline")),
         "paper_width": PAPER_WIDTH,
@@ -120,9 +129,9 @@ def ticket_html(ticket: Ticket) -> str:
     voided = getattr(ticket, "voided", None)  # the credit note's void, if any
     return render_to_string("fiscal/ticket.html", {
         "ticket": ticket, "event": event, "venue": event.venue,
-        "starts": f"{_local(event.starts_at):%d/%m/%Y %H:%M}",
+        "starts": format_document_datetime(event.starts_at),
         "label": ticket.seat.label if ticket.seat_id else ticket.zone.name,
-        "zone": ticket.zone.name, "price": money(ticket.price), "currency": event.currency,
+        "zone": ticket.zone.name, "price": money(ticket.price, event.currency),
         "qr": qr_svg_data_uri(ticket_qr(ticket)), "voided": voided,
         "paper_width": PAPER_WIDTH,
     })

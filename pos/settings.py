@@ -84,6 +84,7 @@ TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "tenants.middleware.CachedTenantMiddleware",
+    "tenants.middleware.TenantTimeZoneMiddleware",  # the venue's clock (tenant setting)
     "django.middleware.security.SecurityMiddleware",
     # Above the session and CSRF middleware: it sees (and marks Secure) their cookies.
     "pos.security.SecureCookiesOnHttpsMiddleware",

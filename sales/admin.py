@@ -10,7 +10,9 @@ from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 
+from pos.admin_display import money_column, rate_column
 from pos.errors import DomainError
+from pos.formatting import format_money
 from pos.forms import StrictDecimalAdmin
 from reservations.models import ReservedTicket, StatusChange
 from sales import services
@@ -135,7 +137,8 @@ class ZoneForm(CatalogueForm):
 @admin.register(Zone)
 class ZoneAdmin(StrictDecimalAdmin, CatalogueAdmin):
     form = ZoneForm
-    list_display = ["name", "event", "kind", "capacity", "price", "tax_category"]
+    list_display = ["name", "event", "kind", "capacity",
+                    money_column("price", currency_field="event.currency"), "tax_category"]
     list_filter = ["kind", "event"]
     actions = ["add_seat_rows"]
 
@@ -280,8 +283,11 @@ class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
     can_delete = False
-    readonly_fields = ["method", "currency", "amount", "exchange_rate", "received_by",
-                       "created_at"]
+    fields = ["method", "amount_paid", "rate", "received_by", "created_at"]
+    readonly_fields = fields
+    amount_paid = staticmethod(money_column("amount", currency_field="currency",
+                                            description="amount"))
+    rate = staticmethod(rate_column("exchange_rate", description="exchange rate (Bs)"))
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -318,7 +324,8 @@ class TransactionAdmin(admin.ModelAdmin):
     recorded them: a correction is a credit or debit note). Never deleted: the sale and
     its audit trail are one record."""
 
-    list_display = ["id", "event", "kind", "status", "cashier", "subtotal", "currency",
+    list_display = ["id", "event", "kind", "status", "cashier",
+                    money_column("subtotal", currency_field="currency"),
                     "paid", "balance", "payment_deadline", "created_at"]
     list_filter = ["status", "event"]
     search_fields = ["id", "customer_name", "customer_tax_id"]
@@ -357,8 +364,9 @@ class TransactionAdmin(admin.ModelAdmin):
             return "—"
         paid = quote.breakdown.paid_ves
         if obj.currency == "VES":
-            return f"{paid} VES"
-        return f"{quote.in_sale_currency(paid)} {obj.currency} ({paid} VES)"
+            return format_money(paid, "VES")
+        return (f"{format_money(quote.in_sale_currency(paid), obj.currency)} "
+                f"({format_money(paid, 'VES')})")
 
     @admin.display(description="balance")
     def balance(self, obj: Transaction) -> str:
@@ -366,7 +374,8 @@ class TransactionAdmin(admin.ModelAdmin):
         if quote is None:
             return "—"
         due = quote.amounts_due
-        return " / ".join(f"{due[c]} {c}" for c in sorted(due, key=lambda c: c != obj.currency))
+        return " / ".join(format_money(due[c], c)
+                          for c in sorted(due, key=lambda c: c != obj.currency))
 
     @admin.action(description="Cancel selected reservations (seats freed, payments handed "
                               "back)", permissions=["change"])
@@ -394,14 +403,16 @@ class TransactionAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["id", "transaction", "method", "currency", "amount", "received_by",
+    list_display = ["id", "transaction", "method",
+                    money_column("amount", currency_field="currency"), "received_by",
                     "created_at"]
     list_filter = ["method", "currency"]
 
 
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
-    list_display = ["code", "event", "zone", "seat", "price", "issued_at"]
+    list_display = ["code", "event", "zone", "seat",
+                    money_column("price", currency_field="event.currency"), "issued_at"]
     search_fields = ["code"]
     list_select_related = ["event", "zone", "seat"]
 

@@ -60,6 +60,7 @@ class TenantSettingsAdmin(StrictDecimalAdmin, admin.ModelAdmin):
         "partial_payment_hours",
         "max_reservations_per_session",
         "cleanup_interval_minutes",
+        "time_zone",
     ]
 
     def get_queryset(self, request):

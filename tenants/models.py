@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
+from zoneinfo import available_timezones
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
@@ -56,6 +59,24 @@ def _range(name: str) -> list:
     return [MinValueValidator(low), MaxValueValidator(high)]
 
 
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA zone name this machine's zone database knows (e.g. `America/Caracas`)."""
+    if value not in _time_zones():
+        raise ValidationError(
+            f"{value!r} is not a time zone name; use an IANA name such as America/Caracas.",
+            code="invalid_time_zone",
+        )
+
+
 class TenantSettings(models.Model):
     """The venue organisation's reservation settings, tuned by its venue admins."""
 
@@ -94,6 +115,11 @@ class TenantSettings(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text="Most change a cashier may give back for a cash payment, in US dollars "
                   "(given in Bs at the day's rate).",
+    )
+    time_zone = models.CharField(
+        max_length=64, default=default_time_zone, validators=[validate_time_zone],
+        help_text="The venue's clock (IANA name): every time the page, documents, tickets "
+                  "and admin show is in this zone.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -18,6 +18,7 @@ class TenantSettingsSerializer(FieldsBuiltOnce, StrictModelSerializer):
             "allow_hold_extension",
             "min_down_payment_percent",
             "max_change_usd",
+            "time_zone",
             "updated_at",
         ]
         read_only_fields = ["updated_at"]

@@ -6,8 +6,10 @@ import copy
 import re
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.password_validation import validate_password
@@ -159,6 +161,14 @@ def current_tenant_settings() -> TenantSettings:
         return found
 
     return copy.copy(identity.remembered(("settings", schema), load))
+
+
+def current_time_zone() -> ZoneInfo:
+    """The venue's clock: the time zone of the tenant the connection is set to (its
+    settings, remembered as they are); the platform's TIME_ZONE on the public schema."""
+    if connection.schema_name == get_public_schema_name():
+        return ZoneInfo(django_settings.TIME_ZONE)
+    return ZoneInfo(current_tenant_settings().time_zone)
 
 
 def update_tenant_settings(

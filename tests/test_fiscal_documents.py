@@ -423,8 +423,10 @@ def test_invoice_pdf_is_rendered_from_the_80mm_template(cashier, setup):
     html = cashier.get(f"/api/fiscal/documents/{doc['id']}/html/")
     assert html["Content-Type"].startswith("text/html")
     text = html.content.decode()
-    for expected in (doc["number"], doc["control_number"], RIF, "1,194.80", "34.80",
-                     "María Pérez", "100.0000", "Vuelto", "0.20", "Efectivo 11.95 USD"):
+    # Spanish notation, as the POS page prints amounts (pos.formatting).
+    for expected in (doc["number"], doc["control_number"], RIF, "Bs. 1.194,80", "Bs. 34,80",
+                     "María Pérez", "Bs. 100,0000", "Vuelto", "Bs. 0,20",
+                     "Efectivo USD 11,95"):
         assert expected in text, expected
 
     response = cashier.get(f"/api/fiscal/documents/{doc['id']}/pdf/")
@@ -436,7 +438,7 @@ def test_invoice_pdf_is_rendered_from_the_80mm_template(cashier, setup):
     assert 79 <= width_mm <= 81  # 80 mm thermal paper
     assert len(pdf) == 1  # one continuous roll
     pdf_text = page.get_textpage().get_text_range()
-    assert doc["number"] in pdf_text and "FACTURA" in pdf_text and "1,194.80" in pdf_text
+    assert doc["number"] in pdf_text and "FACTURA" in pdf_text and "Bs. 1.194,80" in pdf_text
     out = Path(os.environ.get("POS_TEST_ARTIFACTS", "test-artifacts"))
     out.mkdir(parents=True, exist_ok=True)
     page.render(scale=3).to_pil().save(out / "fiscal_invoice.png")

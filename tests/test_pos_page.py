@@ -237,7 +237,7 @@ def test_cashier_holds_two_seats_other_terminal_sees_them_and_checkout_sells_the
 
     # Checkout in full: 50 + 20 USD, IVA 16 % = 81.20 USD; paid in dollars, IGTF 3 %.
     mine.click("#checkout-btn")
-    expect(mine.locator("#q-total")).to_have_text("USD 81,20 · Bs. 8120,00")
+    expect(mine.locator("#q-total")).to_have_text("USD 81,20 · Bs. 8.120,00")
     expect(mine.locator(".pay-amount")).to_have_value("83.64")
     expect(mine.locator("#q-igtf")).to_have_text("Bs. 243,60")
     # 83.64 USD is the first cent amount that covers Bs. 8363.60: 0.40 Bs of change.
@@ -252,7 +252,7 @@ def test_cashier_holds_two_seats_other_terminal_sees_them_and_checkout_sells_the
 
     expect(mine.locator("#result-title")).to_have_text("Venta completada")
     expect(mine.locator("#result .ticket")).to_have_count(4)
-    expect(mine.locator("#result .tx-total")).to_have_text("USD 83,64 · Bs. 8363,60")
+    expect(mine.locator("#result .tx-total")).to_have_text("USD 83,64 · Bs. 8.363,60")
     qr = mine.locator("#result .ticket img").first
     expect(qr).to_have_attribute("alt", re.compile(r"^Código QR de la entrada [A-Z0-9]{16}$"))
     mine.wait_for_function(
@@ -304,7 +304,7 @@ def test_seat_taken_by_another_terminal_gives_409_naming_it(
         reservation_services.hold_seats(user=user("admin"), event_id=event.event.pk,
                                         seat_ids=event.ids("C5"))
     expect(other.locator("#message")).to_have_text(
-        "Ocupado por otra terminal mientras elegía: C5.", timeout=LIVE)
+        "Otra terminal tomó estos asientos mientras usted elegía: C5.", timeout=LIVE)
     expect(seat(other, "C5")).to_have_attribute("data-state", "reserved")
 
     # Network down: a banner, then back to normal.
@@ -341,7 +341,7 @@ def test_countdown_warns_then_expiry_frees_the_seats(
                                                              timeout=LIVE)
         server_clock.shift(timedelta(seconds=60))
         expect(mine.locator("#message")).to_have_text(
-            "La sesión de reserva expiró. Seleccione los asientos de nuevo.", timeout=LIVE)
+            "La retención venció. Seleccione los asientos de nuevo.", timeout=LIVE)
         expect(mine.locator("#countdown")).to_be_hidden()
         expect(mine.locator("#selection-panel")).to_be_visible()
         for page in (mine, other):
@@ -394,7 +394,7 @@ def test_split_payment_in_dollars_and_bolivares_then_a_partial_payment(
     mine.click("#pay-btn")
     expect(mine.locator("#result-title")).to_have_text("Venta completada")
     expect(mine.locator("#result .result-payments li")).to_have_text(
-        [re.compile("Efectivo.*USD 10,00"), re.compile("Pago móvil.*Bs. 1930,00")])
+        [re.compile("Efectivo.*USD 10,00"), re.compile("Pago móvil.*Bs. 1.930,00")])
 
     # C2 with 10 USD only: a reservation kept until the partial-payment deadline.
     mine.click("#new-sale-btn")
@@ -425,6 +425,8 @@ def test_language_switch_to_english(browser, live_url, terminals, event, committ
     expect(page.locator("body[data-ready=true]")).to_be_attached()
     expect(page.locator("#hold-btn")).to_have_text("Hold")
     expect(seat(page, "A1")).to_have_attribute("aria-label", "Seat A1, available")
+    seat(page, "A1").click()
+    expect(page.locator("#selection-total")).to_have_text("USD 25.00")  # English notation
 
 
 # --- Without a browser -------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from fiscal.selectors import tickets_visible_to
+from pos.formatting import page_format
 from pos.web.messages import page_messages, payment_methods
 from sales import tickets
 from tenants.login_throttle import retry_after_seconds
@@ -99,6 +100,8 @@ def pos_page(request: HttpRequest) -> HttpResponse:
             "canCancel": can_cancel,
             "pollMs": 2000,
         },
+        # How amounts and times print (pos/static/pos/format.js), as pos.formatting does.
+        "format_config": page_format(request.LANGUAGE_CODE),
     }
     return render(request, "pos/page.html", context)
 

@@ -14,6 +14,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from pos.errors import DomainError
+from pos.formatting import format_money
 from tenants.selectors import venue_tenants
 
 
@@ -70,12 +71,17 @@ class FiscalCommand(BaseCommand):
                               f"({series['count']})")
         net = totals["net_sales"]
         for tax in totals["taxes"]:
-            self.stdout.write(f"  {tax['category']} {tax['rate']} %: base {tax['base_ves']}"
-                              f"  IVA {tax['iva_ves']}")
-        self.stdout.write(f"  exempt {net['exempt_ves']}  IVA {net['iva_total_ves']}  "
-                          f"total {net['total_ves']}  IGTF {net['igtf_ves']}  "
-                          f"amount due {net['amount_due_ves']} Bs")
+            self.stdout.write(f"  {tax['category']} {tax['rate']} %: base {_bs(tax['base_ves'])}"
+                              f"  IVA {_bs(tax['iva_ves'])}")
+        self.stdout.write(f"  exempt {_bs(net['exempt_ves'])}  IVA {_bs(net['iva_total_ves'])}  "
+                          f"total {_bs(net['total_ves'])}  IGTF {_bs(net['igtf_ves'])}  "
+                          f"amount due {_bs(net['amount_due_ves'])}")
         for payment in totals["payments"]:
-            self.stdout.write(f"  paid {payment['method']} {payment['currency']}: "
-                              f"{payment['amount']} (Bs {payment['amount_ves']}, "
-                              f"{payment['count']})")
+            self.stdout.write(f"  paid {payment['method']} "
+                              f"{format_money(payment['amount'], payment['currency'], 'en')} "
+                              f"({_bs(payment['amount_ves'])}, {payment['count']})")
+
+
+def _bs(amount: str) -> str:
+    # The printout is in English, as the command's other words (pos.formatting).
+    return format_money(amount, "VES", "en")

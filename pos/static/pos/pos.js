@@ -138,11 +138,7 @@ function conflictText(data) {
 // --- Formatting --------------------------------------------------------------------
 
 function money(amount, currency) {
-  const number = Number(amount);
-  const formatted = new Intl.NumberFormat(config.language, {
-    minimumFractionDigits: 2, maximumFractionDigits: 2,
-  }).format(number);
-  return currency === "VES" ? `Bs. ${formatted}` : `${currency} ${formatted}`;
+  return window.posFormat.money(amount, currency); // format.js: as the server prints it
 }
 
 function clock(ms) {
@@ -153,8 +149,7 @@ function clock(ms) {
 }
 
 function dateTime(iso) {
-  return new Intl.DateTimeFormat(config.language, { dateStyle: "medium", timeStyle: "short" })
-    .format(new Date(iso));
+  return window.posFormat.dateTime(iso); // format.js: the venue's clock, not the terminal's
 }
 
 // --- Events and availability -------------------------------------------------------
