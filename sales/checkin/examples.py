@@ -17,10 +17,10 @@ EXITED: Any = {"result": "exited", "ticket": 1, "event": 2, "zone": "Platea",
 ALREADY_ADMITTED: Any = {"detail": "This ticket has already been used to enter.",
                          "code": "already_admitted",
                          "first_admitted_at": "2026-12-19T19:42:10-04:00", "gate": "G1",
-                         "by": "porton1"}
+                         "by": "porton1", "zone": "Platea", "seat": "A1"}
 
 TICKET_VOID: Any = {"detail": "This ticket was refunded and is no longer valid.",
-                    "code": "ticket_void"}
+                    "code": "ticket_void", "zone": "Platea", "seat": "A1"}
 
 UNKNOWN_TICKET: Any = {"detail": "This is not a ticket of this venue: do not let the holder "
                                  "in.", "code": "unknown_ticket"}

@@ -94,5 +94,6 @@ def door_events(*, now: datetime | None = None) -> list[dict[str, Any]]:
     since = (now or timezone.now()) - timedelta(days=1)
     events = (Event.objects.exclude(status=Event.Status.DRAFT)
               .filter(starts_at__gte=since).order_by("starts_at", "id")[:20])
-    return [{"id": e.pk, "name": e.name, "starts_at": e.starts_at.isoformat()}
+    return [{"id": e.pk, "name": e.name,
+             "starts_at": timezone.localtime(e.starts_at).isoformat()}
             for e in events]

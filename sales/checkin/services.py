@@ -58,8 +58,14 @@ def _first_admission(ticket: Ticket) -> CheckinScan | None:
 
 def _already_admitted(ticket: Ticket) -> AlreadyAdmitted:
     first = _first_admission(ticket)
-    return AlreadyAdmitted(first_admitted_at=first.scanned_at.isoformat(),
-                           gate=first.gate, by=first.user.username)
+    # In the venue's time zone: the door shows it as the clock on the wall.
+    return AlreadyAdmitted(first_admitted_at=timezone.localtime(first.scanned_at).isoformat(),
+                           gate=first.gate, by=first.user.username, **_where(ticket))
+
+
+def _where(ticket: Ticket) -> dict[str, str | None]:
+    """The ticket's zone and seat, for a refusal the door staff read out."""
+    return {"zone": ticket.zone.name, "seat": ticket.seat.label if ticket.seat_id else None}
 
 
 def _check_ticket(ticket: Ticket | None, *, event_id: int | None) -> None:
@@ -70,7 +76,7 @@ def _check_ticket(ticket: Ticket | None, *, event_id: int | None) -> None:
     if event_id is not None and ticket.event_id != event_id:
         raise WrongEvent(ticket_event=ticket.event_id)
     if VoidedTicket.objects.filter(ticket_id=ticket.pk).exists():
-        raise TicketVoid()
+        raise TicketVoid(**_where(ticket))
 
 
 def _decide(ticket: Ticket | None, *, action: str, event_id: int | None) -> int:

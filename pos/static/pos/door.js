@@ -137,8 +137,12 @@ async function check(text) {
   } else {
     state.refused += 1;
     const reason = refusalText(data, status);
-    showVerdict(false, M.refused, reason, "");
-    remember(false, reason);
+    // The seat, when the API names it (already admitted, void): staff can point to it.
+    const where = data && data.zone
+      ? data.zone + " · " + (data.seat ? fill(M.seat, { seat: data.seat }) : M.general_admission)
+      : "";
+    showVerdict(false, M.refused, reason, where);
+    remember(false, where ? `${reason} (${where})` : reason);
     if (status === 401) {
       window.setTimeout(() => {
         window.location.href = "/pos/login/?next=" + encodeURIComponent(location.pathname);
@@ -195,7 +199,8 @@ async function refreshStats() {
   const eventId = Number(eventSelect.value);
   if (!eventId) return;
   const { status, data } = await api("GET", `/api/events/${eventId}/checkin-stats/`);
-  if (status === 200 && data) {
+  // An answer for the event shown before a change of event arrives late: drop it.
+  if (status === 200 && data && String(data.event) === eventSelect.value) {
     $("count-event").textContent = `${data.admitted} / ${data.expected}`;
   }
 }
