@@ -21,7 +21,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from sales.models import Event
+from sales.models import CheckinScan, Event
 from tenants.models import Tenant
 from tenants.roles import Role
 from tenants.services import create_staff_user
@@ -326,3 +326,47 @@ def open_door_as_admin(browser: Browser, contexts: list, base: str) -> Page:
     expect(page).to_have_url(re.compile(r"/pos/door/$"))
     expect(page.locator("body[data-ready=true]")).to_be_attached()
     return page
+
+
+def test_offline_the_page_admits_from_the_signed_list_and_syncs_on_reconnection(
+        browser, live_url, contexts, sold, gate_venue):
+    setup, qrs, _sale = sold
+    page = open_door(browser, contexts, live_url, event=setup)
+    page.fill("#door-gate", "Sur")
+    page.keyboard.press("Enter")
+    # The list is downloaded and its signature verified (Ed25519, WebCrypto).
+    expect(page.locator("body[data-offline-tickets='5']")).to_be_attached()
+    page.context.set_offline(True)
+
+    scan(page, qrs["A1"])
+    expect(verdict(page)).to_have_class(re.compile("verdict-ok"))
+    expect(page.locator("#verdict-detail")).to_have_text("Platea · Asiento A1")
+    expect(page.locator("#verdict-extra")).to_have_text("sin conexión")
+    expect(page.locator("#door-offline")).to_contain_text("1 lectura(s) por enviar")
+    scan(page, qrs["A1"])  # the same ticket again at this gate: refused from the list
+    expect(verdict(page)).to_have_class(re.compile("verdict-no"))
+    expect(page.locator("#verdict-detail")).to_have_text("Ya ingresó (lista sin conexión)")
+    scan(page, "NOT-A-TICKET")
+    expect(page.locator("#verdict-detail")).to_have_text(
+        "Desconocida: no es una entrada de este recinto")
+    # Meanwhile another gate, online, admits A2; this one admits it too from its list.
+    other_gate = api_client(gate_venue, "door").post(
+        "/api/checkin/", {"code": qrs["A2"], "gate": "Norte"}, format="json")
+    assert other_gate.status_code == 200
+    connection.set_schema_to_public()
+    scan(page, qrs["A2"])
+    expect(verdict(page)).to_have_class(re.compile("verdict-ok"))
+    expect(page.locator("body[data-queue='2']")).to_be_attached()
+
+    page.context.set_offline(False)
+    expect(page.locator("body[data-queue='0']")).to_be_attached(timeout=15_000)
+    expect(page.locator("#door-offline")).to_be_hidden()
+    expect(page.locator("#recent-list li").first).to_contain_text(
+        re.compile(r"Conflicto: esa entrada ya había ingresado a las \d\d:\d\d por la "
+                   r"puerta Norte"))
+    with tenant_context(gate_venue.tenant):
+        uploaded = sorted(CheckinScan.objects.filter(ticket__event=setup.event, offline=True)
+                          .values_list("ticket__seat__label", "result", "gate"))
+    connection.set_schema_to_public()
+    assert uploaded == [("A1", "admitted", "Sur"), ("A2", "conflict", "Sur")]
+    expect(page.locator("#count-event")).to_have_text("2 / 5")

@@ -34,4 +34,12 @@ def door_messages() -> dict[str, str]:
         "camera_error": _("The camera could not be opened."),
         "recent_admitted": _("{time} admitted: {what}"),
         "recent_refused": _("{time} refused: {what}"),
+        # Offline.
+        "offline_banner": _("No connection: checking against the downloaded list. "
+                            "{n} scan(s) waiting to be sent."),
+        "sync_pending": _("{n} scan(s) waiting to be sent."),
+        "offline_note": _("offline"),
+        "offline_already": _("Already entered (offline list)"),
+        "sync_conflict": _("Conflict: that ticket had already entered at {time} through gate "
+                           "{gate}"),
     }

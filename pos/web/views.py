@@ -129,6 +129,7 @@ def door_page(request: HttpRequest) -> HttpResponse:
         "events": checkin_selectors.door_events(),
         "language": request.LANGUAGE_CODE,
         "statsMs": 10_000,
+        "listMs": 60_000,
         "verdictMs": 2_000,
     }})
 

@@ -1,7 +1,8 @@
 // The door's page (/pos/door/): scan tickets in through the check-in API
 // (docs/checkin.md). A USB/Bluetooth scanner is a keyboard: it types the QR text and
 // Enter into the field, which keeps the focus; where the browser has BarcodeDetector the
-// camera scans too. Every answer fills the screen for a moment, green or red.
+// camera scans too. Every answer fills the screen for a moment, green or red. When the
+// network fails, the page admits from the event's signed list and queues the scans.
 // No business rule here: the API decides, the page shows.
 
 const config = JSON.parse(document.getElementById("door-config").textContent);
@@ -24,6 +25,9 @@ const state = {
   busy: false,
   verdictTimer: null,
   camera: null, // {stream, detector, lastText, lastAt}
+  offline: false,
+  syncing: false,
+  list: null, // the verified check-in list of the chosen event, by QR hash
 };
 
 function fill(template, values) {
@@ -126,7 +130,13 @@ async function check(text) {
   const eventId = Number(eventSelect.value) || undefined;
   const body = { code, gate: gateInput.value.trim() };
   if (eventId) body.event = eventId;
-  const { status, data } = await api("POST", "/api/checkin/", body);
+  const { status, data } = navigator.onLine === false ? { status: 0, data: null }
+    : await api("POST", "/api/checkin/", body);
+  if (status === 0 && offlineList()) {
+    await checkOffline(code);
+    return;
+  }
+  setOffline(status === 0);
   if (status === 200 && data && data.result === "admitted") {
     state.admitted += 1;
     const where = data.seat ? fill(M.seat, { seat: data.seat }) : M.general_admission;
@@ -177,6 +187,7 @@ window.addEventListener("focus", keepFocus);
 eventSelect.addEventListener("change", () => {
   localStorage.setItem(STORE + "event", eventSelect.value);
   refreshStats();
+  downloadList();
   input.focus();
 });
 gateInput.addEventListener("change", () => {
@@ -192,6 +203,175 @@ gateInput.addEventListener("keydown", (event) => {
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && !verdict.hidden) hideVerdict();
 });
+
+// --- Offline: the signed list, scans queued, uploaded on reconnection ------------------
+// (docs/checkin.md "Offline gates"). The list names tickets by the SHA-256 of their QR
+// text; it is kept only when its Ed25519 signature verifies with the key pinned on this
+// device the first time it was online.
+
+const QUEUE = STORE + "queue";
+
+function canonical(value) {
+  if (Array.isArray(value)) return "[" + value.map(canonical).join(",") + "]";
+  if (value && typeof value === "object") {
+    return "{" + Object.keys(value).sort()
+      .map((key) => JSON.stringify(key) + ":" + canonical(value[key])).join(",") + "}";
+  }
+  return JSON.stringify(value);
+}
+
+function fromBase64(text) {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+async function sha256Hex(text) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function verifies(body, publicKey) {
+  try {
+    const key = await crypto.subtle.importKey("raw", fromBase64(publicKey), { name: "Ed25519" },
+                                              false, ["verify"]);
+    return await crypto.subtle.verify({ name: "Ed25519" }, key, fromBase64(body.signature),
+                                      new TextEncoder().encode(canonical(body.list)));
+  } catch (error) {
+    return false; // no Ed25519 in this browser, or a malformed key: keep no list
+  }
+}
+
+async function pinnedKey() {
+  let key = localStorage.getItem(STORE + "key");
+  if (!key) {
+    const { status, data } = await api("GET", "/api/checkin/key/");
+    if (status !== 200 || !data) return null;
+    key = data.public_key;
+    localStorage.setItem(STORE + "key", key);
+  }
+  return key;
+}
+
+async function downloadList() {
+  const eventId = eventSelect.value;
+  if (!eventId || !window.crypto || !crypto.subtle) return;
+  const key = await pinnedKey();
+  const { status, data } = await api("GET", `/api/events/${eventId}/checkin-list/`);
+  if (status !== 200 || !data || !key || data.public_key !== key) return;
+  if (!(await verifies(data, key))) return;
+  const tickets = {};
+  for (const ticket of data.list.tickets) tickets[ticket.qr_sha256] = ticket;
+  state.list = { event: String(data.list.event), generatedAt: data.list.generated_at, tickets };
+  try {
+    localStorage.setItem(STORE + "list." + eventId, JSON.stringify(data));
+  } catch (error) {
+    // Storage full (a very large event): the list stays in memory for this page only.
+  }
+  document.body.dataset.offlineTickets = String(data.list.tickets.length);
+}
+
+function offlineList() {
+  const eventId = eventSelect.value;
+  if (state.list && state.list.event === eventId) return state.list;
+  const kept = localStorage.getItem(STORE + "list." + eventId);
+  if (!kept) return null;
+  const data = JSON.parse(kept);
+  const tickets = {};
+  for (const ticket of data.list.tickets) tickets[ticket.qr_sha256] = ticket;
+  state.list = { event: String(data.list.event), generatedAt: data.list.generated_at, tickets };
+  return state.list;
+}
+
+function queue() {
+  return JSON.parse(localStorage.getItem(QUEUE) || "[]");
+}
+
+function saveQueue(items) {
+  localStorage.setItem(QUEUE, JSON.stringify(items));
+  document.body.dataset.queue = String(items.length);
+  renderBanner();
+}
+
+function setOffline(offline) {
+  state.offline = offline;
+  renderBanner();
+}
+
+function renderBanner() {
+  const banner = $("door-offline");
+  const waiting = queue().length;
+  banner.hidden = !state.offline && waiting === 0;
+  banner.textContent = state.offline ? fill(M.offline_banner, { n: waiting })
+                                     : fill(M.sync_pending, { n: waiting });
+}
+
+async function checkOffline(code) {
+  setOffline(true);
+  const list = offlineList();
+  const hash = await sha256Hex(code);
+  const ticket = list.tickets[hash];
+  const admittedHere = JSON.parse(localStorage.getItem(STORE + "admitted." + list.event) || "[]");
+  let reason = "";
+  if (!ticket) reason = M.unknown_ticket;
+  else if (ticket.status === "void") reason = M.ticket_void;
+  else if (ticket.inside || ticket.entries >= ticket.max_entries || admittedHere.includes(hash)) {
+    reason = M.offline_already;
+  }
+  const where = ticket ? ticket.zone + " · "
+    + (ticket.seat ? fill(M.seat, { seat: ticket.seat }) : M.general_admission) : "";
+  if (!reason) {
+    admittedHere.push(hash);
+    localStorage.setItem(STORE + "admitted." + list.event, JSON.stringify(admittedHere));
+    const items = queue();
+    items.push({ id: deviceName() + "-" + Date.now().toString(36) + "-" + items.length,
+                 code, action: "entry", scanned_at: new Date().toISOString(),
+                 gate: gateInput.value.trim(), event: Number(list.event) });
+    saveQueue(items);
+    state.admitted += 1;
+    showVerdict(true, M.admitted, where, M.offline_note);
+    remember(true, where + " · " + M.offline_note);
+  } else {
+    state.refused += 1;
+    showVerdict(false, M.refused, reason, where ? where + " · " + M.offline_note : M.offline_note);
+    remember(false, reason);
+  }
+  sessionStorage.setItem(STORE + "counts", JSON.stringify([state.admitted, state.refused]));
+  renderCounters();
+}
+
+async function syncQueue() {
+  const items = queue();
+  if (!items.length || state.syncing) return;
+  state.syncing = true;
+  try {
+    // One upload per gate and event as queued (a batch names one of each), at most 500.
+    const first = items[0];
+    const batch = items.filter((item) => item.gate === first.gate && item.event === first.event)
+      .slice(0, 500);
+    const { status, data } = await api("POST", "/api/checkin/sync/", {
+      gate: first.gate, event: first.event,
+      scans: batch.map(({ id, code, action, scanned_at }) => ({ id, code, action, scanned_at })),
+    });
+    if (status === 0) { setOffline(true); return; }
+    setOffline(false);
+    if (status !== 200 || !data) return;
+    const done = new Set(data.results.map((result) => result.id));
+    for (const result of data.results) {
+      const looked = result.result === "duplicate" ? result.reason : result.result;
+      if (looked === "conflict") {
+        remember(false, fill(M.sync_conflict, { time: clock(result.first_admitted_at),
+                                                gate: result.gate || "?" }));
+      }
+    }
+    saveQueue(queue().filter((item) => !done.has(item.id)));
+    refreshStats();
+  } finally {
+    state.syncing = false;
+  }
+  if (queue().length) syncQueue();
+}
+
+window.addEventListener("online", () => { setOffline(false); syncQueue(); });
+window.addEventListener("offline", () => setOffline(true));
 
 // --- The event's figures ----------------------------------------------------------------
 
@@ -286,7 +466,11 @@ function init() {
     cameraButton.addEventListener("click", () => (state.camera ? stopCamera() : startCamera()));
   }
   refreshStats();
-  window.setInterval(refreshStats, config.statsMs);
+  downloadList();
+  saveQueue(queue());
+  syncQueue();
+  window.setInterval(() => { refreshStats(); syncQueue(); }, config.statsMs);
+  window.setInterval(downloadList, config.listMs);
   input.focus();
   document.body.dataset.ready = "true";
 }
