@@ -282,6 +282,7 @@ def test_door_page_screenshots_fit_the_screen(browser, live_url, contexts, sold,
     page = open_door(browser, contexts, live_url, event=setup, viewport=viewport)
     page.fill("#door-gate", "Norte")
     page.keyboard.press("Enter")
+    expect(page.locator("#count-event")).to_have_text("0 / 5")
     assert_no_horizontal_scroll(page, viewport["width"])
     shot(page, f"door-{name}.png")
     scan(page, qrs["A1"] if name == "phone" else qrs["A2"] if name == "tablet" else qrs["A3"])
