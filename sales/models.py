@@ -302,6 +302,9 @@ class CheckinScan(models.Model):
         ADMITTED = "admitted", "Admitted"
         EXITED = "exited", "Exited"
         REFUSED = "refused", "Refused"
+        # An entry made at an offline gate for a ticket admitted elsewhere first (the
+        # holder may be inside twice): reported, never counted as an admission.
+        CONFLICT = "conflict", "Conflict"
 
     class Action(models.TextChoices):
         ENTRY = "entry", "Entry"
@@ -320,13 +323,26 @@ class CheckinScan(models.Model):
     result = models.CharField(max_length=10, choices=Result.choices)
     # The refusal's code (already_admitted, ticket_void, unknown_ticket, ...); "" otherwise.
     reason = models.CharField(max_length=40, blank=True)
+    # When the ticket was scanned: the server's clock for a scan sent at once, the gate
+    # device's for one made offline and uploaded later (sales.checkin.sync).
+    scanned_at = models.DateTimeField()
+    # When the server recorded it.
     created_at = models.DateTimeField()
+    # Made at an offline gate and uploaded by POST /api/checkin/sync/.
+    offline = models.BooleanField(default=False)
+    # The device's own id of an offline scan: an upload sent twice records it once.
+    device_scan_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["ticket", "result"], name="checkin_ticket_result"),
             models.Index(fields=["user", "created_at"], name="checkin_user_created"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["device", "device_scan_id"],
+                                    condition=~models.Q(device_scan_id=""),
+                                    name="checkin_device_scan_once"),
         ]
 
     def __str__(self) -> str:

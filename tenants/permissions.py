@@ -145,6 +145,12 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "checkin-exit": {"POST": DOOR},
     "checkin-scans": {"GET": DOOR},
     "event-checkin-stats": {"GET": DOOR},
+    # Offline gates: the signed list, its public key, the upload of offline scans
+    "checkin-key": {"GET": DOOR},
+    "event-checkin-list": {"GET": DOOR},
+    "checkin-sync": {"POST": DOOR},
+    # The door's web page (pos.web): door staff and venue admins
+    "pos-door": {"GET": DOOR},
 }
 
 # URL prefixes outside the matrix, and why. The Django admin authorises with Django model

@@ -62,6 +62,9 @@ def test_door_admits_a_ticket_once_and_names_the_first_admission(alpha, setup, d
     body = again.json()
     assert body["code"] == "already_admitted" and body["detail"]
     assert (body["gate"], body["by"]) == ("G1", "door") and body["first_admitted_at"]
+    # In the venue's time zone (Caracas), and naming the seat the staff can point to.
+    assert body["first_admitted_at"].endswith("-04:00")
+    assert (body["zone"], body["seat"]) == ("Platea", "A1")
     assert scans(alpha) == [("admitted", ""), ("refused", "already_admitted")]
 
 

@@ -1,4 +1,5 @@
-"""/pos/: the cashiers' web page, its log-in and log-out, and ticket QR images."""
+"""/pos/: the cashiers' web page, the door's page, their log-in and log-out, and ticket QR
+images."""
 
 from django.urls import path
 from django.views.i18n import set_language
@@ -7,6 +8,7 @@ from pos.web import views
 
 urlpatterns = [
     path("", views.pos_page, name="pos-page"),
+    path("door/", views.door_page, name="pos-door"),
     path("login/", views.pos_login, name="pos-login"),
     path("logout/", views.pos_logout, name="pos-logout"),
     path("language/", set_language, name="pos-language"),

@@ -1,4 +1,4 @@
-"""The POS web page: log in, the page itself, ticket QR codes.
+"""The POS web page: log in, the page itself, the door's page, ticket QR codes.
 
 The page is a template plus one script that talks to the same REST API as any terminal
 (session authentication, CSRF token); no business rule lives here."""
@@ -13,7 +13,7 @@ import segno
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -22,8 +22,10 @@ from django.views.decorators.http import require_GET
 
 from fiscal.selectors import tickets_visible_to
 from pos.formatting import page_format
+from pos.web.door_messages import door_messages
 from pos.web.messages import page_messages, payment_methods
 from sales import tickets
+from sales.checkin import selectors as checkin_selectors
 from tenants.login_throttle import retry_after_seconds
 from tenants.permissions import may_call, role_matrix_page
 
@@ -80,7 +82,22 @@ pos_login = tenant_language(PosLoginView.as_view())
 pos_logout = PosLogoutView.as_view()
 
 
+def door_staff_to_the_door(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Door staff have no box office: /pos/ (where the log-in lands) sends them to the
+    door's page instead of a 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if (request.user.is_authenticated and not may_call(request.user, "pos-page", "GET")
+                and may_call(request.user, "pos-door", "GET")):
+            return redirect("pos-door")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @never_cache
+@door_staff_to_the_door
 @tenant_language
 @role_matrix_page(forbidden_message=_("Only venue staff may use the point of sale."))
 @require_GET
@@ -104,6 +121,24 @@ def pos_page(request: HttpRequest) -> HttpResponse:
         "format_config": page_format(request.LANGUAGE_CODE),
     }
     return render(request, "pos/page.html", context)
+
+
+@never_cache
+@tenant_language
+@role_matrix_page(forbidden_message=_("Only door staff and venue admins may check tickets "
+                                      "in."))
+@require_GET
+def door_page(request: HttpRequest) -> HttpResponse:
+    """The door: scan tickets in with a barcode scanner (keyboard wedge) or the camera.
+    The page calls the check-in API (sales.checkin) like any gate device."""
+    return render(request, "pos/door.html", {"page_config": {
+        "messages": door_messages(),
+        "events": checkin_selectors.door_events(),
+        "language": request.LANGUAGE_CODE,
+        "statsMs": 10_000,
+        "listMs": 60_000,
+        "verdictMs": 2_000,
+    }})
 
 
 @role_matrix_page()

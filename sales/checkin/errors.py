@@ -37,3 +37,9 @@ class WrongEvent(CheckinRefused):
 class EventNotFound(NotFound):
     code = "event_not_found"
     default_message = "No such event."
+
+
+class DeviceRequired(DomainError):
+    code = "device_required"
+    default_message = ("Offline scans need the device that made them: send the X-POS-Terminal "
+                       "header.")

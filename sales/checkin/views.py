@@ -1,4 +1,5 @@
-"""The door's API: scan in, scan out, the log, the event's figures. Thin views over
+"""The door's API: scan in, scan out, the log, the event's figures, the offline gates'
+signed list and their uploads. Thin views over
 sales.checkin.services and selectors (docs/checkin.md)."""
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ from rest_framework.views import APIView
 
 from pos.api import pos_terminal
 from pos.openapi import ERROR_SERIALIZER, request_example, response_example
-from sales.checkin import examples, selectors, services
+from sales.checkin import examples, keys, selectors, services
+from sales.checkin.errors import DeviceRequired
 from sales.checkin.serializers import (
+    CheckinListSerializer,
     CheckinScanSerializer,
     CheckinStatsSerializer,
+    PublicKeySerializer,
     ScanRequestSerializer,
     ScanResultSerializer,
+    SyncAnswerSerializer,
+    SyncRequestSerializer,
     scan_result_data,
 )
 
@@ -114,3 +120,66 @@ class EventCheckinStatsView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(CheckinStatsSerializer(selectors.checkin_stats(event_id=pk)).data)
+
+
+class CheckinKeyView(APIView):
+    @extend_schema(
+        responses={200: PublicKeySerializer},
+        summary="The public key the check-in lists are signed with (pin it on the device)",
+        tags=["checkin"],
+        description=(
+            "Ed25519. A gate device fetches it once, while online and trusted, and "
+            "verifies every check-in list against it: a list altered on the way or on the "
+            "device does not verify."),
+        examples=[response_example("The venue's key", examples.PUBLIC_KEY)],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(PublicKeySerializer(keys.public_key_info()).data)
+
+
+class EventCheckinListView(APIView):
+    @extend_schema(
+        responses={200: CheckinListSerializer, 404: ERROR_SERIALIZER},
+        summary="The event's signed check-in list, for a gate that may go offline",
+        tags=["checkin"],
+        description=(
+            "Every ticket of the event by the SHA-256 of its QR string (not the string), "
+            "with zone, seat, `max_entries`, `status` (`valid` or `void`) and the entries "
+            "already recorded. `signature` is the venue's Ed25519 signature of the "
+            "canonical JSON of `list` (keys sorted, no spaces, UTF-8); verify it with the "
+            "key pinned from /api/checkin/key/ (also repeated here). Scans made offline "
+            "go to /api/checkin/sync/."),
+        examples=[response_example("Two tickets, one refunded", examples.CHECKIN_LIST)],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(selectors.checkin_list(event_id=pk))
+
+
+class CheckinSyncView(APIView):
+    @extend_schema(
+        request=SyncRequestSerializer,
+        responses={200: SyncAnswerSerializer, 400: ERROR_SERIALIZER},
+        summary="Upload the scans a gate made offline",
+        tags=["checkin"],
+        description=(
+            f"Up to {services.MAX_SYNC_SCANS} scans, recorded in the order they were made "
+            "(`scanned_at`) and answered in the order sent. Needs `X-POS-Terminal` (the "
+            "device): a scan id already uploaded by this device answers `duplicate` and "
+            "records nothing, so a batch may be resent. An entry of a ticket admitted "
+            "elsewhere is a `conflict` naming the admission that counts, never a second "
+            "admission; the earliest offline scan counts, an online admission always "
+            "does (docs/checkin.md)."),
+        examples=[request_example("Three scans from gate G2", examples.SYNC_REQUEST),
+                  response_example("One admitted, one conflict, one void", examples.SYNCED)],
+    )
+    def post(self, request: Request) -> Response:
+        body = SyncRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        device = pos_terminal(request)
+        if not device:
+            raise DeviceRequired()
+        data = body.validated_data
+        results = services.sync_offline_scans(
+            user=request.user, device=device, gate=data["gate"], event_id=data.get("event"),
+            scans=[services.OfflineScan(**scan) for scan in data["scans"]])
+        return Response(SyncAnswerSerializer({"results": results}).data)
