@@ -20,6 +20,7 @@ SETTINGS: Any = {'reservation_hold_minutes': 10,
  'max_reservations_per_session': 10,
  'cleanup_interval_minutes': 5,
  'allow_hold_extension': True,
+ 'max_granted_hold_minutes': 240,
  'updated_at': '2026-11-30T21:41:34-04:00'}
 
 SETTINGS_PATCH: Any = {'reservation_hold_minutes': 5, 'partial_payment_hours': 48}
