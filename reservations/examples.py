@@ -289,6 +289,26 @@ ALERT: Any = {'id': 7,
  'acknowledged_at': '2026-12-03T20:52:10-04:00',
  'acknowledged_by': 'operator'}
 
+ALERT_CONTESTED: Any = {'id': 9,
+ 'kind': 'contested_seat',
+ 'status': 'open',
+ 'key': 'contested:1:20261204T0000Z',
+ 'event': 1,
+ 'message': '77 seats of Concierto de Gala were refused to cashiers 3 or more times each '
+            'between 20:00 and 20:15 (233 refusals); most: A1×5, A10×3, A2×3, A3×3, A4×3.',
+ 'data': {'seat': 1, 'label': 'A1', 'conflicts': 5, 'window_minutes': 15,
+          'window_start': '2026-12-03T20:00:00-04:00',
+          'window_end': '2026-12-03T20:15:00-04:00', 'min_conflicts': 3,
+          'seats_contested': 77, 'refusals': 233,
+          'seats': [{'seat': 1, 'label': 'A1', 'conflicts': 5},
+                    {'seat': 10, 'label': 'A10', 'conflicts': 3},
+                    {'seat': 2, 'label': 'A2', 'conflicts': 3}]},
+ 'created_at': '2026-12-03T20:05:00-04:00',
+ 'last_seen_at': '2026-12-03T20:10:00-04:00',
+ 'resolved_at': None,
+ 'acknowledged_at': None,
+ 'acknowledged_by': None}
+
 EXTEND_PREVIEW_REQUEST: Any = {'hours': 24, 'event': 1, 'dry_run': True}
 
 EXTEND_REQUEST: Any = {'hours': 24, 'event': 1, 'expiring_within': 12}
