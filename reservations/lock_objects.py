@@ -5,7 +5,8 @@ while holding one earlier... the other way round):
 
   1. the Idempotency-Key row of the request (pos.idempotency: inserted first);
   2. the cashier's user row (a hold: the per-session limit);
-  3. transactions, by id (checkout, payments, release, extend, bulk extension);
+  3. transactions, by id (checkout, payments, release, extend, a venue admin's grant,
+     bulk extension);
   4. seats, by id; 5. zones, by id; 5b. the event (a hold; a catalogue change, whose
      locks are in sales/lock_objects.py: FOR UPDATE there, so that it and the holds
      being written in its zone or event wait for each other: a hold's items take KEY
@@ -45,7 +46,7 @@ from sales.models import Transaction
 
 
 def lock_transaction(transaction_id: int) -> Transaction | None:
-    """(3) One transaction (checkout, payments, quote)."""
+    """(3) One transaction (checkout, payments, quote, a grant)."""
     return (
         Transaction.objects.filter(pk=transaction_id)
         .select_for_update(no_key=True, of=("self",))
