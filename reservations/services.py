@@ -26,7 +26,7 @@ import structlog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_tenants.utils import schema_context
@@ -395,7 +395,8 @@ def _hold_not_active(tx: Transaction, items: list[ReservedTicket], now: datetime
                              "granted a longer time.", status=tx.status)
     if tx.status == Transaction.Status.EXPIRED or not items or any(
             not item.is_live_at(now) for item in items):
-        until = min((item.reserved_until for item in items), default=None)
+        until = (min(item.reserved_until for item in items) if items else
+                 tx.reserved_tickets.aggregate(until=Max("reserved_until"))["until"])
         when = f" at {timezone.localtime(until):%H:%M}" if until else ""
         return HoldNotActive(
             f"Hold {tx.pk} expired{when}; only a live hold can be granted a longer time. "

@@ -218,6 +218,11 @@ def test_a_hold_no_longer_active_is_a_409_saying_why(alpha, admin, cashier, even
         answers = {name: grant(admin, hold_id) for name, hold_id in (
             ("expired", expired), ("sold", sold), ("reserved", reserved),
             ("released", released))}
+        with tenant_context(alpha.tenant):
+            expire_stale_holds()  # recorded EXPIRED: still said with its time
+        recorded = grant(admin, expired)
+        assert recorded.status_code == 409
+        assert recorded.json()["detail"] == answers["expired"].json()["detail"]
     assert {name: a.status_code for name, a in answers.items()} == {
         "expired": 409, "sold": 409, "reserved": 409, "released": 409}
     assert {name: a.json()["status"] for name, a in answers.items()} == {
