@@ -273,6 +273,7 @@ RESERVATION_SETTINGS = {
     "partial_payment_hours": int(env("POS_PARTIAL_PAYMENT_HOURS", "72")),
     "max_reservations_per_session": int(env("POS_MAX_RESERVATIONS_PER_SESSION", "10")),
     "cleanup_interval_minutes": int(env("POS_CLEANUP_INTERVAL_MINUTES", "5")),
+    "max_granted_hold_minutes": int(env("POS_MAX_GRANTED_HOLD_MINUTES", "240")),
 }
 
 # --- Reservation jobs: alert thresholds and how long operational history is kept ---
@@ -282,6 +283,10 @@ RESERVATION_OPERATIONS = {
     "alert_deadline_minutes": int(env("POS_ALERT_DEADLINE_MINUTES", "60")),
     "alert_contested_window_minutes": int(env("POS_ALERT_CONTESTED_WINDOW_MINUTES", "15")),
     "alert_contested_min_conflicts": int(env("POS_ALERT_CONTESTED_MIN_CONFLICTS", "3")),
+    # One contested-seat alert per event and window: raised from this many contested
+    # seats, naming this many of the most contested.
+    "alert_contested_min_seats": int(env("POS_ALERT_CONTESTED_MIN_SEATS", "1")),
+    "alert_contested_seats_shown": int(env("POS_ALERT_CONTESTED_SEATS_SHOWN", "10")),
     "alert_abandonment_window_hours": int(env("POS_ALERT_ABANDONMENT_WINDOW_HOURS", "2")),
     "alert_abandonment_threshold": float(env("POS_ALERT_ABANDONMENT_THRESHOLD", "0.6")),
     "alert_abandonment_min_holds": int(env("POS_ALERT_ABANDONMENT_MIN_HOLDS", "10")),

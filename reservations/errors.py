@@ -125,3 +125,23 @@ class AlertResolved(Conflict):
 class ExtensionJobNotFound(NotFound):
     code = "job_not_found"
     default_message = "No such extension job."
+
+
+class GrantRefused(DomainError):
+    """A longer hold asked beyond the venue's cap, or one that would not lengthen it."""
+
+    code = "grant_refused"
+
+
+class GrantOverCap(GrantRefused):
+    code = "grant_over_cap"
+
+
+class GrantTooShort(GrantRefused):
+    code = "grant_too_short"
+
+
+class HoldNotActive(Conflict):
+    """The hold is no longer live (expired, released, sold or now a reservation)."""
+
+    code = "hold_not_active"

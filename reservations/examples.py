@@ -122,6 +122,46 @@ HOLD_EXTENDED: Any = {'id': 1,
             'status': 'active',
             'reserved_until': '2026-11-30T22:01:38-04:00'}]}
 
+GRANT_REQUEST: Any = {'minutes': 120, 'reason': 'Grupo colegio San José: 2 asientos'}
+
+HOLD_GRANTED: Any = {'id': 1,
+ 'transaction': 1,
+ 'status': 'pending',
+ 'event': 1,
+ 'expires_at': '2026-12-01T03:41:38+00:00',
+ 'server_time': '2026-12-01T01:41:38+00:00',
+ 'extensions_left': 1,
+ 'total': '50.00',
+ 'currency': 'USD',
+ 'items': [{'id': 1,
+            'seat': 1,
+            'label': 'A1',
+            'zone': 1,
+            'zone_name': 'Platea',
+            'quantity': 1,
+            'unit_price': '25.00',
+            'status': 'active',
+            'reserved_until': '2026-11-30T23:41:38-04:00'},
+           {'id': 2,
+            'seat': 2,
+            'label': 'A2',
+            'zone': 1,
+            'zone_name': 'Platea',
+            'quantity': 1,
+            'unit_price': '25.00',
+            'status': 'active',
+            'reserved_until': '2026-11-30T23:41:38-04:00'}]}
+
+GRANT_OVER_CAP: Any = {'detail': "A hold may be granted at most 240 minutes (the venue's "
+                                 "max_granted_hold_minutes); 300 were asked.",
+                       'code': 'grant_over_cap', 'max_granted_hold_minutes': 240,
+                       'minutes': 300}
+
+GRANT_HOLD_NOT_ACTIVE: Any = {'detail': 'Hold 1 expired at 21:51; only a live hold can be '
+                                        'granted a longer time. Hold the seats again.',
+                              'code': 'hold_not_active', 'status': 'expired',
+                              'expired_at': '2026-12-01T01:51:38+00:00'}
+
 HOLD_CANCELLED: Any = {'id': 2,
  'transaction': 2,
  'status': 'cancelled',
@@ -248,6 +288,26 @@ ALERT: Any = {'id': 7,
  'resolved_at': None,
  'acknowledged_at': '2026-12-03T20:52:10-04:00',
  'acknowledged_by': 'operator'}
+
+ALERT_CONTESTED: Any = {'id': 9,
+ 'kind': 'contested_seat',
+ 'status': 'open',
+ 'key': 'contested:1:20261204T0000Z',
+ 'event': 1,
+ 'message': '77 seats of Concierto de Gala were refused to cashiers 3 or more times each '
+            'between 20:00 and 20:15 (233 refusals); most: A1×5, A10×3, A2×3, A3×3, A4×3.',
+ 'data': {'seat': 1, 'label': 'A1', 'conflicts': 5, 'window_minutes': 15,
+          'window_start': '2026-12-03T20:00:00-04:00',
+          'window_end': '2026-12-03T20:15:00-04:00', 'min_conflicts': 3,
+          'seats_contested': 77, 'refusals': 233,
+          'seats': [{'seat': 1, 'label': 'A1', 'conflicts': 5},
+                    {'seat': 10, 'label': 'A10', 'conflicts': 3},
+                    {'seat': 2, 'label': 'A2', 'conflicts': 3}]},
+ 'created_at': '2026-12-03T20:05:00-04:00',
+ 'last_seen_at': '2026-12-03T20:10:00-04:00',
+ 'resolved_at': None,
+ 'acknowledged_at': None,
+ 'acknowledged_by': None}
 
 EXTEND_PREVIEW_REQUEST: Any = {'hours': 24, 'event': 1, 'dry_run': True}
 

@@ -5,7 +5,8 @@ while holding one earlier... the other way round):
 
   1. the Idempotency-Key row of the request (pos.idempotency: inserted first);
   2. the cashier's user row (a hold: the per-session limit);
-  3. transactions, by id (checkout, payments, release, extend, bulk extension);
+  3. transactions, by id (checkout, payments, release, extend, a venue admin's grant,
+     bulk extension);
   4. seats, by id (a hold; a block or unblock of seats, sales.lock_objects.
      lock_seats_for_block, FOR NO KEY UPDATE as the hold: the two wait for each other);
      5. zones, by id; 5b. the event (a hold; a catalogue change, whose
@@ -47,7 +48,7 @@ from sales.models import Transaction
 
 
 def lock_transaction(transaction_id: int) -> Transaction | None:
-    """(3) One transaction (checkout, payments, quote)."""
+    """(3) One transaction (checkout, payments, quote, a grant)."""
     return (
         Transaction.objects.filter(pk=transaction_id)
         .select_for_update(no_key=True, of=("self",))

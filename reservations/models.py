@@ -135,6 +135,12 @@ class StatusChange(models.Model):
         BULK_EXTENSION = "bulk_extension", "Bulk extension job"
         ADMIN = "admin", "Admin action"
         REFUND = "refund", "Refunded by a credit note"
+        # Released because the cashier logged out of the POS page or their terminal's token
+        # was revoked (reservations.services.release_holds_of).
+        LOGOUT = "logout", ("Released when the cashier was logged out (POS page, token "
+                            "revoked)")
+        # A venue admin kept a hold longer (reservations.services.grant_hold_time).
+        HOLD_GRANTED = "hold_granted", "Longer hold granted by a venue admin"
 
     subject = models.CharField(max_length=20, choices=Subject.choices)
     subject_id = models.BigIntegerField()

@@ -6,7 +6,7 @@ admin and the API show. Every function works in the schema the connection is set
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -149,21 +149,60 @@ def _deadline_alerts(now: datetime) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _contested_alerts(now: datetime) -> dict[str, dict[str, Any]]:
-    window = ops("alert_contested_window_minutes")
-    contested = contested_seats(since=now - timedelta(minutes=window), now=now,
-                                min_conflicts=ops("alert_contested_min_conflicts"))
+def _contested_window(now: datetime) -> tuple[datetime, datetime]:
+    """The fixed window `now` falls in: `alert_contested_window_minutes` long, aligned on
+    the clock (15 min: :00, :15, :30, :45)."""
+    minutes = ops("alert_contested_window_minutes")
+    start = _period_start(now, minutes)
+    return start, start + timedelta(minutes=minutes)
+
+
+def _contested_alerts(now: datetime, *, window_start: datetime | None = None
+                      ) -> dict[str, dict[str, Any]]:
+    """Contested seats, one alert per event and fixed time window (not one per seat: a
+    rush on an event's seats once raised 77 alerts in 15 minutes). An event's alert is
+    raised when at least `alert_contested_min_seats` of its seats were each refused to a
+    cashier at least `alert_contested_min_conflicts` times in the window; it names how
+    many seats and refusals, and the `alert_contested_seats_shown` most contested seats.
+    `window_start`: that window (up to its end) instead of the one `now` is in."""
+    minutes = ops("alert_contested_window_minutes")
+    min_conflicts = ops("alert_contested_min_conflicts")
+    shown = ops("alert_contested_seats_shown")
+    start = window_start or _contested_window(now)[0]
+    end = start + timedelta(minutes=minutes)
+    contested = {
+        event_id: seats
+        for event_id, seats in contested_seats(since=start - timedelta(microseconds=1),
+                                               now=min(now, end - timedelta(microseconds=1)),
+                                               min_conflicts=min_conflicts).items()
+        if len(seats) >= ops("alert_contested_min_seats")
+    }
     names = dict(Event.objects.filter(pk__in=list(contested)).values_list("id", "name"))
+    between = f"between {timezone.localtime(start):%H:%M} and {timezone.localtime(end):%H:%M}"
     found = {}
     for event_id, seats in contested.items():
-        for seat in seats:
-            found[f"seat:{seat['seat']}"] = {
-                "kind": Alert.Kind.CONTESTED_SEAT, "event_id": event_id,
-                "message": f"Seat {seat['label']} ({names.get(event_id, event_id)}) was "
-                           f"refused to cashiers {seat['conflicts']} times in the last "
-                           f"{window} min.",
-                "data": {**seat, "window_minutes": window},
-            }
+        event = names.get(event_id, event_id)
+        refusals = sum(seat["conflicts"] for seat in seats)
+        if len(seats) == 1:
+            message = (f"Seat {seats[0]['label']} ({event}) was refused to cashiers "
+                       f"{seats[0]['conflicts']} times {between}.")
+        else:
+            most = ", ".join(f"{seat['label']}×{seat['conflicts']}" for seat in seats[:5])
+            message = (f"{len(seats)} seats of {event} were refused to cashiers "
+                       f"{min_conflicts} or more times each {between} ({refusals} "
+                       f"refusals); most: {most}.")
+        found[f"contested:{event_id}:{start.astimezone(UTC):%Y%m%dT%H%MZ}"] = {
+            "kind": Alert.Kind.CONTESTED_SEAT, "event_id": event_id, "message": message,
+            "data": {
+                # The most contested seat, as the alert of one seat said it.
+                **seats[0],
+                "window_minutes": minutes,
+                "window_start": start.isoformat(), "window_end": end.isoformat(),
+                "min_conflicts": min_conflicts,
+                "seats_contested": len(seats), "refusals": refusals,
+                "seats": seats[:shown],
+            },
+        }
     return found
 
 
@@ -189,19 +228,27 @@ def _abandonment_alerts(now: datetime) -> dict[str, dict[str, Any]]:
 
 def refresh_alerts(*, now: datetime | None = None) -> dict[str, int]:
     """Raise an alert for each condition that holds now (partial payments expiring within
-    the hour, seats refused several times in a short window, events whose abandonment
-    rate is above the threshold); keep one alert per condition (acknowledged ones stay
-    acknowledged) and resolve those whose condition has passed. Idempotent."""
+    the hour, an event's seats refused several times in this time window, events whose
+    abandonment rate is above the threshold); keep one alert per condition (acknowledged
+    ones stay acknowledged) and resolve those whose condition has passed (a contested-seat
+    alert: once its window is over). Idempotent."""
     now = now or timezone.now()
     wanted = {**_deadline_alerts(now), **_contested_alerts(now), **_abandonment_alerts(now)}
+    # The contested-seat window that just ended, whole: its alerts get the refusals made
+    # since the last run, then are resolved (the next window raises its own).
+    minutes = ops("alert_contested_window_minutes")
+    ended = _contested_alerts(
+        now, window_start=_contested_window(now)[0] - timedelta(minutes=minutes))
     with transaction.atomic():
         existing = {a.key: a for a in lock_unresolved_alerts()}
         for key, alert in existing.items():
-            if key in wanted:
-                alert.message = wanted[key]["message"][:300]
-                alert.data = wanted[key]["data"]
+            spec = wanted.get(key) or ended.get(key)
+            if spec is not None:
+                alert.message = spec["message"][:300]
+                alert.data = spec["data"]
                 alert.last_seen_at = now
-        Alert.objects.bulk_update([a for k, a in existing.items() if k in wanted],
+        Alert.objects.bulk_update([a for k, a in existing.items()
+                                   if k in wanted or k in ended],
                                   ["message", "data", "last_seen_at"])
         gone = [a.pk for k, a in existing.items() if k not in wanted]
         resolved = Alert.objects.filter(pk__in=gone).update(status=Alert.Status.RESOLVED,

@@ -64,7 +64,9 @@ class AlertListView(ListAPIView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=["open", "acknowledged", "resolved"])],
         summary="Operator alerts, newest first", tags=["operations"],
-        examples=[response_example("A payment deadline within the hour", examples.ALERT)],
+        examples=[response_example("A payment deadline within the hour", examples.ALERT),
+                  response_example("An event's seats contested in a 15-minute window",
+                                   examples.ALERT_CONTESTED)],
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)

@@ -105,6 +105,15 @@ class SeatIdsSerializer(serializers.Serializer):
         return seat_ids
 
 
+class GrantSerializer(serializers.Serializer):
+    minutes = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1,
+        help_text="Keep the hold until this many minutes from now; at most the venue's "
+                  "`max_granted_hold_minutes` (settings).")
+    reason = serializers.CharField(max_length=200,
+                                   help_text="Why (a VIP, a group sale), for the audit trail.")
+
+
 # Fields used to format values exactly as the declared fields below would (one instance
 # each: the hold's answer is built by hand on the hot path, see HoldSerializer).
 _PRICE = serializers.DecimalField(max_digits=12, decimal_places=2)

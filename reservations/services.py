@@ -26,9 +26,10 @@ import structlog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django_tenants.utils import schema_context
 
 from pos.concurrency import LOCK_TIMEOUT, retry_on_conflict
 from pos.errors import refusal_from_database
@@ -36,9 +37,13 @@ from reservations import cache as availability_cache
 from reservations.best_available import parse_row_order, pick_best_seats
 from reservations.errors import (
     BlockedSeatsForbidden,
+    Busy,
     EventNotOnSale,
     ExtensionRefused,
+    GrantOverCap,
+    GrantTooShort,
     HoldExpired,
+    HoldNotActive,
     HoldNotFound,
     IllegalTransition,
     InvalidBulkExtension,
@@ -196,7 +201,8 @@ def hold_seats(
     include_blocked: bool = False,
     now: datetime | None = None,
 ) -> Transaction:
-    """Hold numbered seats and general-admission quantities for the tenant's hold time.
+    """Hold numbered seats and general-admission quantities for the event's hold minutes
+    (`Event.reservation_hold_minutes`), else the tenant's.
 
     All or nothing: either every seat and unit is held by one new PENDING transaction,
     or SeatsUnavailable names every seat and zone that could not be, with the reason
@@ -420,7 +426,8 @@ def release_hold(
 def extend_hold(
     *, user: AbstractBaseUser, transaction_id: int, now: datetime | None = None
 ) -> Transaction:
-    """Give a live hold the tenant's hold time once more. Allowed once per hold.
+    """Give a live hold its hold time once more (the event's minutes, else the tenant's,
+    as when it was made). Allowed once per hold.
     One call of `pos_extend` (reservations/sql/extend.sql)."""
     now = now or timezone.now()
     settings = current_tenant_settings()
@@ -433,6 +440,127 @@ def extend_hold(
     invalidate_availability({tx.event_id})
     logger.info("hold.extended", transaction=transaction_id)
     return tx
+
+
+# --- A venue admin's longer hold; the release of a cashier's holds at log-out -----------
+
+
+def _hold_not_active(tx: Transaction, items: list[ReservedTicket], now: datetime
+                     ) -> HoldNotActive | None:
+    """Why a (locked) hold can no longer be granted time, or None while it is live."""
+    ended = {
+        Transaction.Status.COMPLETED: "is completed (sold)",
+        Transaction.Status.CANCELLED: "was released (cancelled)",
+        Transaction.Status.RESERVED: ("is a partial-payment reservation: it is kept until "
+                                      "its payment deadline (the bulk extension moves it)"),
+    }
+    if tx.status in ended:
+        return HoldNotActive(f"Hold {tx.pk} {ended[tx.status]}; only a live hold can be "
+                             "granted a longer time.", status=tx.status)
+    if tx.status == Transaction.Status.EXPIRED or not items or any(
+            not item.is_live_at(now) for item in items):
+        until = (min(item.reserved_until for item in items) if items else
+                 tx.reserved_tickets.aggregate(until=Max("reserved_until"))["until"])
+        when = f" at {timezone.localtime(until):%H:%M}" if until else ""
+        return HoldNotActive(
+            f"Hold {tx.pk} expired{when}; only a live hold can be granted a longer time. "
+            "Hold the seats again.", status=Transaction.Status.EXPIRED,
+            expired_at=until.isoformat() if until else None)
+    return None
+
+
+@retry_on_conflict
+def grant_hold_time(
+    *, user: AbstractBaseUser, transaction_id: int, minutes: int, reason: str,
+    now: datetime | None = None,
+) -> Transaction:
+    """A venue admin keeps a live hold (a VIP or group sale) until `minutes` from now.
+
+    At most the venue's `max_granted_hold_minutes` (GrantOverCap, 400, naming it), and
+    never shorter than the hold already is (GrantTooShort, 400). Only a live hold
+    (HoldNotActive, 409, says why not: expired, released, sold, reserved). Nothing is
+    edited but the items' `reserved_until`, the hold's state; an audit row (reason
+    hold_granted) names who, how long, until when and why. Locks: the transaction, then
+    its items (reservations/lock_objects.py)."""
+    now = now or timezone.now()
+    cap = current_tenant_settings().max_granted_hold_minutes
+    if minutes > cap:
+        raise GrantOverCap(
+            f"A hold may be granted at most {cap} minutes (the venue's "
+            f"max_granted_hold_minutes); {minutes} were asked.",
+            max_granted_hold_minutes=cap, minutes=minutes)
+    until = now + timedelta(minutes=minutes)
+    with transaction.atomic():
+        tx = locked_hold_for(user, transaction_id)
+        item_ids = lock_items(tx.reserved_tickets.filter(status=ACTIVE)
+                              .values_list("id", flat=True))
+        items = list(ReservedTicket.objects.filter(id__in=item_ids, status=ACTIVE))
+        refusal = _hold_not_active(tx, items, now)
+        if refusal is not None:
+            raise refusal
+        latest = max(item.reserved_until for item in items)
+        if until <= latest:
+            raise GrantTooShort(
+                f"Hold {tx.pk} is already kept until {timezone.localtime(latest):%H:%M}; "
+                f"{minutes} minutes from now would not lengthen it.",
+                expires_at=latest.isoformat(), minutes=minutes)
+        ReservedTicket.objects.filter(id__in=item_ids, status=ACTIVE).update(
+            reserved_until=until, updated_at=now)
+        StatusChange.objects.create(
+            subject=StatusChange.Subject.TRANSACTION, subject_id=tx.pk, transaction=tx,
+            from_status=tx.status, to_status=tx.status, reason=Reason.HOLD_GRANTED,
+            actor=user, created_at=now,
+            note=(f"hold granted until {until.isoformat()} ({minutes} min) by "
+                  f"{user.get_username()}: {reason}")[:300])
+        # The seat map's snapshot is only valid until the first hold in it expires.
+        invalidate_availability({tx.event_id})
+    logger.info("hold.granted", transaction=tx.pk, minutes=minutes, by=user.pk)
+    return tx
+
+
+def release_holds_of(
+    *, user_ids: Sequence[int], reason: str = Reason.LOGOUT, now: datetime | None = None
+) -> int:
+    """Release every live hold (a PENDING transaction) of these users, one by one through
+    `release_hold` (statuses, audit rows and availability as for a cashier's own release):
+    their log-out from the POS page, or their terminal's token revoked.
+
+    A hold does not record the terminal it was made at, so it is the cashier's: all
+    their live holds go, whichever terminal made them. Partial-payment reservations
+    (RESERVED) are never released here. A hold sold, released or expired meanwhile, or
+    busy past the lock timeout (it will expire), is skipped. Returns how many went."""
+    now = now or timezone.now()
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=list(user_ids))}
+    live = ReservedTicket.objects.live(now).filter(transaction=OuterRef("pk"))
+    pending = list(
+        Transaction.objects.filter(cashier_id__in=list(users),
+                                   status=Transaction.Status.PENDING)
+        .filter(Exists(live)).order_by("id").values_list("id", "cashier_id"))
+    released = 0
+    for tx_id, cashier_id in pending:
+        try:
+            release_hold(user=users[cashier_id], transaction_id=tx_id, reason=reason, now=now)
+        except (HoldExpired, HoldNotFound, IllegalTransition, Busy):
+            continue
+        released += 1
+    if pending:
+        logger.info("holds.released_on_logout", users=sorted(users), released=released,
+                    skipped=len(pending) - released, reason=reason)
+    return released
+
+
+def release_holds_after_commit(*, user_ids: Sequence[int], reason: str = Reason.LOGOUT
+                               ) -> None:
+    """`release_holds_of` once the caller's transaction (a token revoked) has committed,
+    in the same tenant schema: never under the caller's locks. A failure is logged, not
+    raised (robust): the holds then expire at their time."""
+    schema, ids = connection.schema_name, list(user_ids)
+
+    def release() -> None:
+        with schema_context(schema):
+            release_holds_of(user_ids=ids, reason=reason)
+
+    transaction.on_commit(release, robust=True)
 
 
 @dataclass(frozen=True)

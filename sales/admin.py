@@ -114,7 +114,8 @@ class ZoneInline(StrictDecimalAdmin, admin.TabularInline):
 @admin.register(Event)
 class EventAdmin(CatalogueAdmin):
     form = EventForm
-    list_display = ["name", "venue", "starts_at", "currency", "status"]
+    list_display = ["name", "venue", "starts_at", "currency", "status",
+                    "reservation_hold_minutes", "partial_payment_hours"]
     list_filter = ["status", "venue"]
     search_fields = ["name"]
     inlines = [ZoneInline]

@@ -21,7 +21,9 @@ EVENT_REQUEST: Any = {'venue': 2,
  'name': 'Gaita Zuliana en Concierto',
  'starts_at': '2026-12-19T20:00:00-04:00',
  'currency': 'USD',
- 'status': 'on_sale'}
+ 'status': 'on_sale',
+ 'reservation_hold_minutes': 5,
+ 'partial_payment_hours': None}
 
 EVENT: Any = {'id': 2,
  'venue': 2,
@@ -29,6 +31,8 @@ EVENT: Any = {'id': 2,
  'starts_at': '2026-12-19T20:00:00-04:00',
  'currency': 'USD',
  'status': 'on_sale',
+ 'reservation_hold_minutes': 5,
+ 'partial_payment_hours': None,
  'created_at': '2026-11-30T21:41:38-04:00'}
 
 EVENT_PATCH: Any = {'status': 'closed'}

@@ -7,8 +7,19 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from tenants.models import SETTING_RANGES
+
+# The tenant settings an event may set for itself (null: the tenant's), with the same
+# ranges (tenants.models.SETTING_RANGES).
+EVENT_RULES = ("reservation_hold_minutes", "partial_payment_hours")
+
+
+def _rule_range(name: str) -> list:
+    low, high = SETTING_RANGES[name]
+    return [MinValueValidator(low), MaxValueValidator(high)]
 
 
 class Currency(models.TextChoices):
@@ -48,10 +59,29 @@ class Event(models.Model):
     starts_at = models.DateTimeField()
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ON_SALE)
+    # The event's own rules; null: the tenant's settings. A hold reads the minutes in
+    # reservations/sql/hold.sql (and extend.sql), a partial payment the hours at checkout.
+    reservation_hold_minutes = models.PositiveIntegerField(
+        null=True, blank=True, validators=_rule_range("reservation_hold_minutes"),
+        help_text="How long picked seats of this event are held; empty: the venue's "
+                  "setting.")
+    partial_payment_hours = models.PositiveIntegerField(
+        null=True, blank=True, validators=_rule_range("partial_payment_hours"),
+        help_text="How long a partially paid reservation of this event is kept; empty: "
+                  "the venue's setting.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(**{f"{name}__isnull": True})
+                | models.Q(**{f"{name}__gte": SETTING_RANGES[name][0],
+                              f"{name}__lte": SETTING_RANGES[name][1]}),
+                name=f"event_{name}_range",
+            )
+            for name in EVENT_RULES
+        ]
 
     def __str__(self) -> str:
         return self.name

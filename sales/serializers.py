@@ -33,7 +33,16 @@ class VenueSerializer(StrictModelSerializer):
 class EventSerializer(StrictModelSerializer):
     class Meta:
         model = Event
-        fields = ["id", "venue", "name", "starts_at", "currency", "status", "created_at"]
+        fields = ["id", "venue", "name", "starts_at", "currency", "status",
+                  "reservation_hold_minutes", "partial_payment_hours", "created_at"]
+        extra_kwargs = {
+            "reservation_hold_minutes": {"help_text": (
+                "Minutes a hold of this event lasts; null: the venue's setting "
+                "(`/api/settings/`). Applies to holds made and extended afterwards.")},
+            "partial_payment_hours": {"help_text": (
+                "Hours a partial-payment reservation of this event is kept; null: the "
+                "venue's setting. Applies to reservations made afterwards.")},
+        }
 
 
 class ZoneSerializer(StrictModelSerializer):

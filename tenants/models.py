@@ -19,6 +19,9 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     "partial_payment_hours": (1, 720),
     "max_reservations_per_session": (1, 100),
     "cleanup_interval_minutes": (1, 60),
+    # The longest hold a venue admin may grant (a VIP or group sale), in minutes from the
+    # grant: up to a day.
+    "max_granted_hold_minutes": (1, 1440),
 }
 
 
@@ -52,6 +55,7 @@ default_reservation_hold_minutes = _default("reservation_hold_minutes")
 default_partial_payment_hours = _default("partial_payment_hours")
 default_max_reservations_per_session = _default("max_reservations_per_session")
 default_cleanup_interval_minutes = _default("cleanup_interval_minutes")
+default_max_granted_hold_minutes = _default("max_granted_hold_minutes")
 
 
 def _range(name: str) -> list:
@@ -100,6 +104,12 @@ class TenantSettings(models.Model):
         default=default_cleanup_interval_minutes,
         validators=_range("cleanup_interval_minutes"),
         help_text="How often the expiry job records expired holds.",
+    )
+    max_granted_hold_minutes = models.PositiveIntegerField(
+        default=default_max_granted_hold_minutes,
+        validators=_range("max_granted_hold_minutes"),
+        help_text="Longest hold a venue admin may grant to a hold (a VIP or group sale), in "
+                  "minutes from the grant.",
     )
     allow_hold_extension = models.BooleanField(
         default=True, help_text="Whether a cashier may extend a hold once."

@@ -92,6 +92,8 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "hold-detail": {"GET": SELLERS, "DELETE": SELLERS},
     "hold-release": {"POST": SELLERS},
     "hold-extend": {"POST": SELLERS},
+    # A longer hold than the venue's (a VIP or group sale): venue admins only
+    "hold-grant": {"POST": VENUE_ADMIN},
     "hold-quote": {"POST": SELLERS},
     "hold-checkout": {"POST": SELLERS},
     "transaction-payments": {"POST": SELLERS},

@@ -16,6 +16,7 @@ class TenantSettingsSerializer(FieldsBuiltOnce, StrictModelSerializer):
             "max_reservations_per_session",
             "cleanup_interval_minutes",
             "allow_hold_extension",
+            "max_granted_hold_minutes",
             "min_down_payment_percent",
             "max_change_usd",
             "time_zone",

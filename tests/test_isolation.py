@@ -88,6 +88,7 @@ PAYMENT = {"payments": [{"method": "pago_movil", "currency": "VES", "amount": "1
 # Valid bodies, so that a refusal cannot hide behind a 400 for a missing field.
 BODIES = {
     "hold-release": {"seat_ids": [1]},
+    "hold-grant": {"minutes": 30, "reason": "VIP"},
     "hold-checkout": PAYMENT,
     "transaction-payments": PAYMENT,
     "event-zones": {"name": "Palco", "price": "1.00"},

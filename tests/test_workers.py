@@ -199,17 +199,23 @@ def test_snapshot_stores_the_stats_once_per_period(setup, settings):
 # --- alerts ---------------------------------------------------------------------------
 
 
+# The contested-seat alerts' windows are aligned on the clock (15 min: :00, :15, ...).
+WINDOW = START.replace(minute=0, second=0)
+
+
 def test_contested_seat_alert_is_raised_once_acknowledged_and_resolved(setup, alpha):
-    with time_machine.travel(START, tick=False):
+    with time_machine.travel(WINDOW + timedelta(minutes=2), tick=False):
         hold(setup, "A1")
         for _ in range(3):
             refused(setup, "A1")
         assert tasks.refresh_alerts()["alpha"]["opened"] == 1
         assert tasks.refresh_alerts()["alpha"] == {"opened": 0, "still_open": 1, "resolved": 0}
         alert = Alert.objects.get(kind="contested_seat")
-        assert alert.message.startswith("Seat A1 (")
-        assert "refused to cashiers 3 times in the last 15 min" in alert.message
-    with time_machine.travel(START + timedelta(minutes=1), tick=False):
+        local = timezone.localtime(WINDOW)
+        assert alert.message == (
+            f"Seat A1 ({setup.event.name}) was refused to cashiers 3 times between "
+            f"{local:%H:%M} and {local + timedelta(minutes=15):%H:%M}.")
+    with time_machine.travel(WINDOW + timedelta(minutes=3), tick=False):
         operator = api_client(alpha, "operator")
         response = operator.post(f"/api/reservations/alerts/{alert.pk}/acknowledge/")
         assert response.status_code == 200
@@ -220,13 +226,82 @@ def test_contested_seat_alert_is_raised_once_acknowledged_and_resolved(setup, al
         with schema_context("alpha"):
             tasks.refresh_alerts()
             assert Alert.objects.get(pk=alert.pk).status == "acknowledged"
-    with time_machine.travel(START + timedelta(minutes=20), tick=False), \
+    with time_machine.travel(WINDOW + timedelta(minutes=20), tick=False), \
             schema_context("alpha"):
         assert tasks.refresh_alerts()["alpha"]["resolved"] == 1
         assert Alert.objects.get(pk=alert.pk).status == "resolved"
     again = api_client(alpha, "operator").post(
         f"/api/reservations/alerts/{alert.pk}/acknowledge/")
     assert again.status_code == 409 and "already resolved" in again.json()["detail"]
+
+
+def _refuse_seats_in_bulk(setup, labels: list[str], times: int, at) -> None:
+    """`times` refused hold attempts on each seat at `at` (as the hold function records
+    them), without a hold request each."""
+    HoldAttempt.objects.bulk_create([
+        HoldAttempt(event=setup.event, seat=setup.seats[label], user=user("cashier2"),
+                    outcome=HoldAttempt.Outcome.CONFLICT, created_at=at)
+        for label in labels for _ in range(times)])
+
+
+def test_a_rush_on_77_seats_is_one_alert_per_event_and_window_naming_the_count(setup):
+    rush = make_event(rows="ABCDEFGH", seats_per_row=10)
+    labels = sorted(rush.seats)[:77]
+    with time_machine.travel(WINDOW + timedelta(minutes=1), tick=False):
+        hold(rush, "A1")
+        for _ in range(5):
+            refused(rush, "A1")  # the most contested: 5 refusals through the service
+        _refuse_seats_in_bulk(rush, labels[1:], 3, timezone.now())
+        _refuse_seats_in_bulk(rush, ["H7"], 2, timezone.now())  # below 3: not counted
+        _refuse_seats_in_bulk(setup, ["A1"], 3, timezone.now())  # another event: its own
+        assert tasks.refresh_alerts()["alpha"]["opened"] == 2
+        alert = Alert.objects.get(kind="contested_seat", event=rush.event)
+    local = timezone.localtime(WINDOW)
+    assert alert.message == (
+        f"77 seats of {rush.event.name} were refused to cashiers 3 or more times each "
+        f"between {local:%H:%M} and {local + timedelta(minutes=15):%H:%M} (233 refusals); "
+        "most: A1×5, A10×3, A2×3, A3×3, A4×3.")
+    data = alert.data
+    assert (data["seats_contested"], data["refusals"], data["window_minutes"]) == (77, 233, 15)
+    assert data["window_start"] == WINDOW.isoformat()
+    assert (data["seat"], data["label"], data["conflicts"]) == (rush.seats["A1"].pk, "A1", 5)
+    assert len(data["seats"]) == 10 and data["seats"][0]["label"] == "A1"
+
+    # Later in the same window: still that one alert, with the new figures.
+    with time_machine.travel(WINDOW + timedelta(minutes=9), tick=False):
+        _refuse_seats_in_bulk(rush, ["H8"], 4, timezone.now())
+        assert tasks.refresh_alerts()["alpha"]["opened"] == 0
+        assert Alert.objects.get(pk=alert.pk).data["seats_contested"] == 78
+        # Refusals in the last minutes of the window, after the last run...
+        _refuse_seats_in_bulk(rush, ["H9"], 3, WINDOW + timedelta(minutes=14, seconds=50))
+    # ...are counted when the next window's first run closes the alert.
+    with time_machine.travel(WINDOW + timedelta(minutes=16), tick=False):
+        _refuse_seats_in_bulk(rush, ["C5"], 3, timezone.now())
+        counts = tasks.refresh_alerts()["alpha"]
+        assert (counts["opened"], counts["resolved"]) == (1, 2)
+        closed = Alert.objects.get(pk=alert.pk)
+        assert (closed.status, closed.data["seats_contested"]) == ("resolved", 79)
+        new = Alert.objects.get(kind="contested_seat", status="open")
+        assert new.event_id == rush.event.pk and new.message.startswith("Seat C5 (")
+        assert new.data["window_start"] == (WINDOW + timedelta(minutes=15)).isoformat()
+
+
+def test_contested_seat_thresholds_are_settings(setup, settings):
+    settings.RESERVATION_OPERATIONS = {**settings.RESERVATION_OPERATIONS,
+                                       "alert_contested_min_conflicts": 2,
+                                       "alert_contested_min_seats": 3,
+                                       "alert_contested_seats_shown": 2,
+                                       "alert_contested_window_minutes": 30}
+    with time_machine.travel(WINDOW + timedelta(minutes=20), tick=False):
+        _refuse_seats_in_bulk(setup, ["A1", "A2"], 2, timezone.now())
+        tasks.refresh_alerts()
+        assert not Alert.objects.filter(kind="contested_seat").exists()  # 2 seats of 3
+        _refuse_seats_in_bulk(setup, ["A3"], 2, timezone.now())
+        tasks.refresh_alerts()
+        alert = Alert.objects.get(kind="contested_seat")
+    assert alert.data["seats_contested"] == 3 and len(alert.data["seats"]) == 2
+    assert alert.data["window_minutes"] == 30
+    assert "refused to cashiers 2 or more times each" in alert.message
 
 
 def test_payment_deadline_alert_within_the_hour_until_the_reservation_ends(setup):

@@ -24,6 +24,7 @@ from fiscal.selectors import tickets_visible_to
 from pos.formatting import page_format
 from pos.web.door_messages import door_messages
 from pos.web.messages import page_messages, payment_methods
+from reservations.services import release_holds_of
 from sales import tickets
 from sales.checkin import selectors as checkin_selectors
 from tenants.login_throttle import retry_after_seconds
@@ -76,6 +77,13 @@ class PosLoginView(auth_views.LoginView):
 
 class PosLogoutView(auth_views.LogoutView):
     next_page = LOGIN_URL
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # The cashier leaves the counter: their live holds go back on sale (the original
+        # design's "liberación masiva al cerrar sesión"); partial-payment reservations stay.
+        if request.user.is_authenticated:
+            release_holds_of(user_ids=[request.user.pk])
+        return super().post(request, *args, **kwargs)
 
 
 pos_login = tenant_language(PosLoginView.as_view())

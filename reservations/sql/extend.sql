@@ -1,9 +1,11 @@
--- pos_extend: give a live hold the venue's hold minutes once more, in one call.
+-- pos_extend: give a live hold its hold minutes (the event's, else the venue's) once more,
+-- in one call.
 -- reservations.services.extend_hold is its only caller.
 --
 --   1. lock the transaction and check it (pos_lock_pending_hold: yours, pending, live);
 --   2. refuse when the venue does not allow extensions, or the hold was extended once;
---   3. lock the items by id and keep them until the latest expiry + the hold minutes;
+--   3. lock the items by id and keep them until the latest expiry + the hold minutes
+--      (the event's own, else the tenant's);
 --   4. count the extension and write the audit row (who extended it, until when);
 --   5. answer the hold with every item (pos_hold_answer).
 --
@@ -43,8 +45,12 @@ BEGIN
         RETURN jsonb_build_object('error', 'already_extended');
     END IF;
 
-    -- 3. The items, kept longer.
-    SELECT max(reserved_until) + make_interval(mins => p_hold_minutes) INTO v_until
+    -- 3. The items, kept longer: by the event's own hold minutes when it sets them
+    --    (as pos_hold), else the tenant's `p_hold_minutes`.
+    SELECT max(reserved_until) + make_interval(mins => coalesce(
+               (SELECT e.reservation_hold_minutes FROM sales_transaction t
+                  JOIN sales_event e ON e.id = t.event_id WHERE t.id = p_tx_id),
+               p_hold_minutes)) INTO v_until
       FROM reservations_reservedticket WHERE transaction_id = p_tx_id AND status = 'active';
     UPDATE reservations_reservedticket SET reserved_until = v_until, updated_at = p_now
      WHERE id IN (SELECT id FROM reservations_reservedticket

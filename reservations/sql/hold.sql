@@ -23,7 +23,8 @@
 --      anything is taken, record one refusal per seat or zone (HoldAttempt) and answer
 --      them all;
 --   6. otherwise insert the transaction (PENDING), its items (ACTIVE until now + hold
---      minutes) and the audit rows, and answer them.
+--      minutes: the event's, else the tenant's `p_hold_minutes`) and the audit rows,
+--      and answer them.
 --
 -- Locks, in the one order of reservations/lock_objects.py: cashier, seats, zones, items.
 -- Time is the caller's `p_now` (tests move it), never the database clock.
@@ -59,15 +60,20 @@ DECLARE
     v_subtotal numeric;
     v_tx_id bigint;
     v_items jsonb;
-    v_until timestamptz := p_now + make_interval(mins => p_hold_minutes);
+    v_until timestamptz;
 BEGIN
     PERFORM set_config('lock_timeout', p_lock_timeout, true);
 
     -- 1. The event.
-    SELECT id, name, status, currency INTO v_event FROM sales_event WHERE id = p_event_id;
+    SELECT id, name, status, currency, reservation_hold_minutes INTO v_event
+      FROM sales_event WHERE id = p_event_id;
     IF NOT FOUND THEN
         RETURN jsonb_build_object('error', 'unknown_event');
     END IF;
+    -- Per-event rules: the event's own hold minutes when it sets them (sales.Event),
+    -- else the tenant's, which the caller passes.
+    v_until := p_now + make_interval(
+        mins => coalesce(v_event.reservation_hold_minutes, p_hold_minutes));
     IF v_event.status <> 'on_sale' THEN
         RETURN jsonb_build_object('error', 'not_on_sale', 'event_name', v_event.name);
     END IF;

@@ -60,6 +60,7 @@ from sales.models import (
     CHANGE_ALLOWED,
     PAYMENT_CURRENCIES,
     REFERENCE_REQUIRED,
+    Event,
     Payment,
     PaymentMethod,
     Refund,
@@ -186,9 +187,9 @@ def checkout_hold(
 
     Paid in full (amount due incl. IVA and IGTF): transaction COMPLETED, holds COMPLETED,
     tickets issued, invoice. Paid in part: refused (`payment_short`) unless `reserve`,
-    then the transaction is RESERVED until now + the tenant's `partial_payment_hours`
-    (holds kept ACTIVE until then), if the payment meets the tenant's minimum down
-    payment. A checkout repeated on a completed sale returns that sale and records
+    then the transaction is RESERVED until now + `partial_payment_hours` (the event's, else
+    the tenant's; holds kept ACTIVE until then), if the payment meets the tenant's minimum
+    down payment. A checkout repeated on a completed sale returns that sale and records
     nothing new. An expired hold: 410."""
     now = now or timezone.now()
     validate_payments(payments)
@@ -288,7 +289,8 @@ def _settle(tx: Transaction, items: list[HeldItem], payments: Sequence[PaymentIn
         return quote
     _audit_payments(tx, created, user, now)
     if first:
-        deadline = now + timedelta(hours=venue.partial_payment_hours)
+        deadline = now + timedelta(hours=_payment_window_hours(tx.event_id,
+                                                                venue.partial_payment_hours))
         keep_items_until(items, until=deadline, now=now)
         tx.payment_deadline = deadline
         transition_transaction(tx, to=Transaction.Status.RESERVED, actor=user, now=now,
@@ -296,6 +298,14 @@ def _settle(tx: Transaction, items: list[HeldItem], payments: Sequence[PaymentIn
     issue_payment_receipt(tx=tx, quote=quote, received=len(payments), issued_by=user,
                           now=now, terminal=terminal)
     return quote
+
+
+def _payment_window_hours(event_id: int, venue_hours: int) -> int:
+    """Per-event rules: the event's own partial-payment hours when it sets them, else the
+    venue's."""
+    own = Event.objects.filter(pk=event_id).values_list("partial_payment_hours",
+                                                         flat=True).first()
+    return own or venue_hours
 
 
 def _money(quote: Quote, amount_ves: Decimal) -> dict[str, str]:

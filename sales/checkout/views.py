@@ -23,6 +23,7 @@ from reservations import examples, services
 from reservations.errors import HoldNotFound
 from reservations.selectors import hold_items, holds_visible_to
 from reservations.serializers import (
+    GrantSerializer,
     HoldCreateSerializer,
     SeatIdsSerializer,
     plain_hold_request,
@@ -163,6 +164,28 @@ class HoldExtendView(APIView):
                                               examples.HOLD_EXTENDED)])
     def post(self, request: Request, pk: int) -> Response:
         return hold_response(services.extend_hold(user=request.user, transaction_id=pk))
+
+
+class HoldGrantView(APIView):
+    @extend_schema(request=GrantSerializer,
+                   responses={200: HoldAnswerSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+                   summary="Venue admin: keep a live hold longer (a VIP or group sale), up to "
+                           "the venue's max_granted_hold_minutes, with a reason (audited)",
+                   tags=["holds"],
+                   examples=[request_example("Two hours for a school group",
+                                             examples.GRANT_REQUEST),
+                             response_example("Held two hours from now", examples.HOLD_GRANTED),
+                             response_example("Above the venue's cap", examples.GRANT_OVER_CAP,
+                                              status=400),
+                             response_example("The hold had expired",
+                                              examples.GRANT_HOLD_NOT_ACTIVE, status=409)])
+    def post(self, request: Request, pk: int) -> Response:
+        serializer = GrantSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tx = services.grant_hold_time(user=request.user, transaction_id=pk,
+                                      minutes=serializer.validated_data["minutes"],
+                                      reason=serializer.validated_data["reason"])
+        return hold_response(tx)
 
 
 class HoldQuoteView(APIView):

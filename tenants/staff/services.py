@@ -28,6 +28,7 @@ from tenants.staff.errors import InvalidStaff, LastVenueAdmin, StaffNotFound, Us
 from tenants.staff.lock_objects import lock_role_group
 from tenants.staff.models import DeviceToken, StaffChange
 from tenants.staff.selectors import active_venue_admins, role_of
+from tenants.staff.signals import staff_logged_out
 
 logger = structlog.get_logger(__name__)
 
@@ -59,16 +60,21 @@ def issue_token(*, user: AbstractUser, terminal: str = "") -> tuple[DeviceToken,
 
 
 def log_out_token(*, token: DeviceToken) -> None:
-    """Revoke the token the caller authenticated with (its device logs out)."""
+    """Revoke the token the caller authenticated with (its device logs out; the user's
+    holds are released, see `staff_logged_out`)."""
     token.delete()
     logger.info("token.logged_out", user_id=token.user_id, terminal=token.terminal)
+    staff_logged_out.send(sender=DeviceToken, user_ids=[token.user_id], reason="logout")
 
 
 def revoke_user_tokens(*, user_ids: list[int], reason: str) -> int:
-    """Revoke every token of these users; how many there were."""
+    """Revoke every token of these users (they are logged out everywhere: `staff_logged_out`
+    is sent even when they had none, e.g. a deactivated cashier of the POS page); how many
+    there were."""
     count, _ = get_token_model().objects.filter(user_id__in=user_ids).delete()
     if count:
         logger.info("token.revoked", user_ids=user_ids, reason=reason, count=count)
+    staff_logged_out.send(sender=DeviceToken, user_ids=list(user_ids), reason=reason)
     return count
 
 
@@ -82,6 +88,7 @@ def revoke_device_token(*, user: AbstractUser, token_id: int, actor: AbstractUse
         token.delete()
         _record(user=user, actor=actor, via=via, action=StaffChange.Action.TOKEN_REVOKED,
                 to_value=token.terminal)
+        staff_logged_out.send(sender=DeviceToken, user_ids=[user.pk], reason="token_revoked")
 
 
 # --- Staff -----------------------------------------------------------------------------

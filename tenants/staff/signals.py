@@ -3,6 +3,7 @@ the user's tokens follow: these receivers only detect the change and call the se
 
 - a new password (`set_password` then `save`) or a deactivation revokes every token;
 - a role change (the user's groups, from either side of the relation) revokes every token;
+- `staff_logged_out` tells the apps above when users are logged out of their devices;
 - after each tenant schema is migrated, the role groups get the permissions of
   tenants.roles.ADMIN_PERMISSIONS (new models, new roles)."""
 
@@ -14,7 +15,15 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models.signals import m2m_changed, post_migrate, post_save
+from django.dispatch import Signal
 from django_tenants.utils import get_public_schema_name
+
+# Sent by tenants.staff.services when users are logged out of their devices: a device
+# logging itself out, a venue admin revoking one terminal's token, or every token of a
+# user revoked (password, deactivation, role change). Arguments: `user_ids`, `reason`.
+# Apps above tenants listen (reservations releases the users' holds); this app knows
+# none of them.
+staff_logged_out = Signal()
 
 
 def _user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:

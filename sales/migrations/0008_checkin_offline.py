@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sales', '0006_checkin'),
+        ('sales', '0007_seat_blocks'),
     ]
 
     operations = [
