@@ -132,7 +132,7 @@ def test_the_partial_payment_deadline_follows_the_event(admin, cashier, cashier2
         assert deadlines[usual.event.pk] - start == timedelta(hours=72)
     with time_machine.travel(start + timedelta(hours=24), tick=False):
         assert states(cashier2, short)["A3"] == "available"
-        assert states(cashier2, usual)["A3"] == "reserved"
+        assert states(cashier2, usual)["A3"] == "reserved_partial"
 
 
 # --- A venue admin grants a longer hold -----------------------------------------------
