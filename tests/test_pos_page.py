@@ -544,3 +544,40 @@ def test_api_docs_and_admin_work_under_the_content_security_policy(
     page.goto(f"{live_url}/admin/login/")
     expect(page.locator("#id_username")).to_be_visible()
     assert elsewhere == []  # no CDN: everything from our own origin
+
+
+# --- Best available ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844},
+                                      {"width": 1280, "height": 800}],
+                         ids=["phone", "desktop"])
+def test_best_available_holds_the_front_centre_block_then_the_next_row(
+    browser, live_url, terminals, event, committed, viewport
+):
+    """"Mejores N asientos" asks the server to pick (reservations/best_available.py): the
+    centre of the front row first; a second terminal gets the next row, never seats
+    split around the first block; more seats together than a row holds is refused in
+    Spanish, naming the zone."""
+    mine = open_pos(browser, terminals, live_url, "cashier", event, viewport=viewport)
+    card = mine.locator(f'.best-zone[data-zone-id="{event.zone.pk}"]')
+    card.locator(".best-qty").fill("4")
+    expect(card.locator(".best-btn")).to_have_text("Mejores 4 asientos")
+    card.locator(".best-btn").click()
+    for label in ("A3", "A4", "A5", "A6"):
+        expect(seat(mine, label)).to_have_attribute("data-state", "reserved_by_me")
+    expect(mine.locator("#countdown")).to_be_visible()
+    assert mine.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(mine, f"best-available-{'phone' if viewport['width'] < 500 else 'desktop'}.png")
+
+    other = open_pos(browser, terminals, live_url, "cashier2", event, viewport=viewport)
+    card = other.locator(f'.best-zone[data-zone-id="{event.zone.pk}"]')
+    card.locator(".best-qty").fill("9")
+    card.locator(".best-btn").click()
+    expect(other.locator("#message")).to_have_text(
+        re.compile(r"^En .+ no quedan 9 asientos juntos libres\.$"))
+    card.locator(".best-qty").fill("4")
+    card.locator(".best-btn").click()
+    for label in ("B3", "B4", "B5", "B6"):
+        expect(seat(other, label)).to_have_attribute("data-state", "reserved_by_me")
+    expect(seat(other, "A1")).to_have_attribute("data-state", "available")

@@ -45,6 +45,9 @@ def page_messages() -> dict[str, str]:
         "row": pgettext("seat map", "Row {row}"),
         "ga_remaining": _("{available} of {capacity} left"),
         "ga_quantity": _("Quantity for {zone}"),
+        "best_available": _("Best {n} seats"),
+        "best_quantity": _("How many best seats of {zone}"),
+        "no_adjacent_seats": _("{zone} has no {n} adjacent seats free."),
         # Errors and notices.
         "conflict": _("Not available any more: {seats}. Choose other seats."),
         "reason_reserved": _("held"),

@@ -115,6 +115,7 @@ function errorText(result) {
     case "hold_expired": return M.expired;
     case "session_limit": return fill(M.session_limit, data);
     case "busy": return M.busy;
+    case "no_adjacent_seats": return fill(M.no_adjacent_seats, { n: data.requested, zone: data.zone.name });
     case "exchange_rate_missing": return M.rate_missing;
     default: break;
   }
@@ -398,6 +399,7 @@ function onSeatKey(event) {
 // --- General admission -------------------------------------------------------------
 
 function renderZones() {
+  renderBestAvailable();
   const box = $("ga-zones");
   const zones = [...state.zones.values()].filter((zone) => zone.kind === "general");
   const existing = new Map([...box.children].map((el) => [Number(el.dataset.zoneId), el]));
@@ -433,6 +435,67 @@ function renderZones() {
     const enabled = config.canSell && state.mode === "select";
     for (const control of card.querySelectorAll("button, input")) control.disabled = !enabled;
   }
+}
+
+// Best available: the server picks the N best adjacent seats of a numbered zone
+// (reservations/best_available.py) and holds them at once.
+function renderBestAvailable() {
+  const box = $("best-zones");
+  if (!box) return;
+  const zones = [...state.zones.values()].filter((zone) => zone.kind !== "general");
+  const existing = new Map([...box.children].map((el) => [Number(el.dataset.zoneId), el]));
+  for (const zone of zones) {
+    let card = existing.get(zone.id);
+    if (!card) {
+      card = document.createElement("div");
+      card.className = "ga-zone best-zone";
+      card.dataset.zoneId = zone.id;
+      const inputId = `best-qty-${zone.id}`;
+      card.innerHTML = `
+        <div class="ga-head"><strong class="ga-name"></strong></div>
+        <div class="ga-controls">
+          <label class="visually-hidden" for="${inputId}"></label>
+          <input type="number" inputmode="numeric" min="1" step="1" value="2" id="${inputId}" class="ga-qty best-qty">
+          <button type="button" class="btn btn-small best-btn"></button>
+        </div>`;
+      card.querySelector(".ga-name").textContent = zone.name;
+      card.querySelector("label").textContent = fill(M.best_quantity, { zone: zone.name });
+      const input = card.querySelector(".best-qty");
+      const button = card.querySelector(".best-btn");
+      const label = () => { button.textContent = fill(M.best_available, { n: Number(input.value) || 1 }); };
+      input.addEventListener("input", label);
+      button.addEventListener("click", () => holdBestAvailable(zone.id, Number(input.value) || 0));
+      label();
+      box.append(card);
+    }
+    const enabled = config.canSell && state.mode === "select" && !state.hold;
+    for (const control of card.querySelectorAll("button, input")) control.disabled = !enabled;
+  }
+}
+
+async function holdBestAvailable(zoneId, count) {
+  if (count < 1) { showMessage(M.nothing_selected, "warning"); return; }
+  let result;
+  try {
+    result = await api("POST", "/api/holds/",
+      { event: state.event.id, zone: zoneId, best_available: count, together: true });
+  } catch (error) {
+    if (error instanceof NetworkError) { showMessage(M.network_down); return; }
+    throw error;
+  }
+  if (result.status === 201) {
+    clearMessage();
+    for (const item of result.data.items || []) {
+      const seat = item.seat && state.seats.get(item.seat);
+      if (seat) seat.state = "reserved_by_me";
+    }
+    setHold(result.data);
+    renderSeats();
+    poll();
+    return;
+  }
+  showMessage(errorText(result));
+  poll();
 }
 
 const gaQuantity = (zoneId) => state.gaQuantities.get(zoneId) || 0;
