@@ -9,17 +9,14 @@ to $POS_TEST_ARTIFACTS/screenshots/door-*.png."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from django.contrib.staticfiles.handlers import StaticFilesHandler
-from django.db import connection, connections
-from django.test.testcases import LiveServerThread
+from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from sales.models import CheckinScan, Event
 from tenants.models import Tenant
@@ -27,7 +24,7 @@ from tenants.roles import Role
 from tenants.services import create_staff_user
 from tests.builders import EventSetup, make_event, sell_through_api, set_rate
 from tests.conftest import PASSWORD, TenantFixture, api_client, get_or_create_tenant
-from tests.test_pos_page import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, watch_csp
+from tests.test_pos_page import SCREENSHOTS, launch_chromium, serve_live, watch_csp
 
 pytestmark = pytest.mark.integration
 
@@ -58,30 +55,12 @@ def venue(tenants, django_db_blocker) -> Iterator[Tenant]:
 
 @pytest.fixture(scope="module")
 def live_url(venue) -> Iterator[str]:
-    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override={},
-                              port=0)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    yield f"http://{HOST}:{thread.port}"
-    thread.terminate()
-    for worker in threading.enumerate():
-        if "process_request_thread" in worker.name:
-            worker.join(timeout=10)
+    yield from serve_live(HOST)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                                 headless=True)
-            yield browser
-            browser.close()
-            connections.close_all()
+    yield from launch_chromium()
 
 
 @pytest.fixture

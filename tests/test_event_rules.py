@@ -275,7 +275,7 @@ def assert_only_the_cashiers_holds_released(alpha, counter, setup) -> None:
         assert set(rows.values_list("actor__username", flat=True)) == {"cashier"}
     seen = states(api_client(alpha, "cashier2"), setup)
     assert (seen["A1"], seen["A2"], seen["B5"], seen["A5"]) == (
-        "available", "available", "reserved", "reserved_by_me")
+        "available", "available", "reserved_partial", "reserved_by_me")
 
 
 def test_logging_out_of_the_pos_page_releases_the_cashiers_holds(alpha, events, counter):

@@ -75,10 +75,10 @@ def shop(tenants, django_db_blocker) -> Iterator[Tenant]:
         yield tenant
 
 
-@pytest.fixture(scope="module")
-def live_url(shop) -> Iterator[str]:
+def serve_live(host: str) -> Iterator[str]:
     """Django's live-server thread on a free port (not pytest-django's `live_server`,
-    whose transactional_db would flush the session's tenants after the test)."""
+    whose transactional_db would flush the session's tenants after the test): yields the
+    base URL on `host`. The other browser modules use it too."""
     thread = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override={},
                               port=0)
     thread.daemon = True
@@ -86,7 +86,7 @@ def live_url(shop) -> Iterator[str]:
     thread.is_ready.wait()
     if thread.error:
         raise thread.error
-    yield f"http://{HOST}:{thread.port}"
+    yield f"http://{host}:{thread.port}"
     thread.terminate()
     # Request threads close their database connections when their (keep-alive) socket
     # closes; wait for them so the test database can be dropped at the end.
@@ -95,8 +95,8 @@ def live_url(shop) -> Iterator[str]:
             worker.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def launch_chromium() -> Iterator[Browser]:
+    """Headless Debian Chromium under Playwright, for a module-scoped fixture."""
     # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests
     # make between browser steps are still plain synchronous code.
     with pytest.MonkeyPatch.context() as patch:
@@ -110,6 +110,16 @@ def browser() -> Iterator[Browser]:
             # context variable (asgiref treats the thread as async): close them here, or
             # they outlive the session and block dropping the test database.
             connections.close_all()
+
+
+@pytest.fixture(scope="module")
+def live_url(shop) -> Iterator[str]:
+    yield from serve_live(HOST)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from launch_chromium()
 
 
 @pytest.fixture
