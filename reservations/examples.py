@@ -124,33 +124,12 @@ HOLD_EXTENDED: Any = {'id': 1,
 
 GRANT_REQUEST: Any = {'minutes': 120, 'reason': 'Grupo colegio San José: 2 asientos'}
 
-HOLD_GRANTED: Any = {'id': 1,
- 'transaction': 1,
- 'status': 'pending',
- 'event': 1,
- 'expires_at': '2026-12-01T03:41:38+00:00',
- 'server_time': '2026-12-01T01:41:38+00:00',
- 'extensions_left': 1,
- 'total': '50.00',
- 'currency': 'USD',
- 'items': [{'id': 1,
-            'seat': 1,
-            'label': 'A1',
-            'zone': 1,
-            'zone_name': 'Platea',
-            'quantity': 1,
-            'unit_price': '25.00',
-            'status': 'active',
-            'reserved_until': '2026-11-30T23:41:38-04:00'},
-           {'id': 2,
-            'seat': 2,
-            'label': 'A2',
-            'zone': 1,
-            'zone_name': 'Platea',
-            'quantity': 1,
-            'unit_price': '25.00',
-            'status': 'active',
-            'reserved_until': '2026-11-30T23:41:38-04:00'}]}
+# The two seats of HOLD kept two hours by a venue admin's grant (GRANT_REQUEST).
+HOLD_GRANTED: Any = {
+    **HOLD, "expires_at": "2026-12-01T03:41:38+00:00", "total": "50.00",
+    "items": [{**item, "reserved_until": "2026-11-30T23:41:38-04:00"}
+              for item in HOLD["items"] if item["seat"]],
+}
 
 GRANT_OVER_CAP: Any = {'detail': "A hold may be granted at most 240 minutes (the venue's "
                                  "max_granted_hold_minutes); 300 were asked.",
