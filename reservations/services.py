@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_tenants.utils import schema_context
 
+from pos import domain_events
 from pos.concurrency import LOCK_TIMEOUT, retry_on_conflict
 from pos.errors import refusal_from_database
 from reservations import cache as availability_cache
@@ -236,6 +237,7 @@ def hold_seats(
                    for i in seat_ids],
             zones=[],
         ) from exc
+    _announce_lapsed(answer.get("lapsed", ()))
     if "error" in answer:
         _refuse_hold(answer, event_id=event_id)
     tx = _build_hold(answer, user=user, event_id=event_id)
@@ -705,9 +707,20 @@ def _expire_batch(now: datetime, batch_size: int) -> ExpiryResult:
 
 
 def _expire_transactions(ending, now: datetime) -> int:
-    return transition_transactions_where(
+    changed = transition_transactions_where(
         ending, from_statuses=[Transaction.Status.PENDING, Transaction.Status.RESERVED],
         to=Transaction.Status.EXPIRED, reason=Reason.EXPIRY, now=now)
+    _announce_lapsed([tx_id for tx_id, from_status in changed
+                      if from_status == Transaction.Status.RESERVED])
+    return len(changed)
+
+
+def _announce_lapsed(transaction_ids: Sequence[int]) -> None:
+    """reservation.expired for each partial-payment reservation that lapsed, whichever
+    write recorded it (the expiry job, or a hold that claimed its seats: pos_hold's
+    `lapsed`)."""
+    for transaction_id in transaction_ids:
+        domain_events.emit(domain_events.RESERVATION_EXPIRED, transaction_id=transaction_id)
 
 
 @retry_on_conflict

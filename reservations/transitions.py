@@ -168,11 +168,11 @@ def transition_reserved_tickets_where(
 def transition_transactions_where(
     rows: QuerySet, *, from_statuses: Collection[str], to: str, reason: str = Reason.USER,
     actor: AbstractBaseUser | None = None, note: str = "", now: datetime | None = None,
-) -> int:
+) -> list[tuple[int, str]]:
     """Move the transactions `rows` (a queryset of `id, status`, which should lock them)
     selects and which are in one of `from_statuses` to `to` (not COMPLETED, which also sets
     `completed_at`): the UPDATE and the audit rows in one statement, no rows loaded.
-    Returns how many changed."""
+    Returns (id, from_status) of the rows really changed."""
     if to == Transaction.Status.COMPLETED:
         raise ValueError("Complete transactions one by one with transition_transaction.")
     for from_status in from_statuses:
@@ -181,7 +181,7 @@ def transition_transactions_where(
     try:
         sub_sql, sub_params = rows.query.sql_with_params()
     except EmptyResultSet:
-        return 0
+        return []
     table = Transaction._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -191,8 +191,8 @@ def transition_transactions_where(
             "AND tx.status = ANY(%s) RETURNING tx.id, picked.status AS from_status), "
             f"audit AS (INSERT INTO {StatusChange._meta.db_table} ({_audit_columns()}) "
             "SELECT %s, id, id, from_status, %s, %s, %s, %s, %s FROM changed) "
-            "SELECT count(*) FROM changed",
+            "SELECT id, from_status FROM changed ORDER BY id",
             [*sub_params, to, now, list(from_statuses), StatusChange.Subject.TRANSACTION, to,
              reason, _actor_id(actor), note, now],
         )
-        return cursor.fetchone()[0]
+        return cursor.fetchall()

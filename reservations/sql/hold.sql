@@ -31,7 +31,8 @@
 -- A new NOT NULL column on a table written here needs a db_default, or a line below.
 --
 -- Answer (jsonb): {"error": code, ...} for a refusal, else
--- {"transaction": {...}, "items": [{...}, ...]}.
+-- {"transaction": {...}, "items": [{...}, ...]}; both after step 4 carry "lapsed", the
+-- ids of the partial-payment reservations step 4 expired.
 CREATE OR REPLACE FUNCTION pos_hold(
     p_user_id bigint,
     p_event_id bigint,
@@ -55,6 +56,7 @@ DECLARE
     v_held integer;
     v_unknown bigint[];
     v_stale_tx bigint[];
+    v_lapsed bigint[];
     v_refused_seats jsonb;
     v_refused_zones jsonb;
     v_subtotal numeric;
@@ -145,12 +147,18 @@ BEGIN
         changed AS (
             UPDATE sales_transaction t SET status = 'expired', updated_at = p_now
               FROM ending WHERE t.id = ending.id
-            RETURNING t.id, ending.status AS from_status)
-        INSERT INTO reservations_statuschange
-               (subject, subject_id, transaction_id, from_status, to_status, reason, note,
-                actor_id, created_at)
-        SELECT 'transaction', id, id, from_status, 'expired', 'stale_on_hold', '', NULL, p_now
-          FROM changed;
+            RETURNING t.id, ending.status AS from_status),
+        audit AS (
+            INSERT INTO reservations_statuschange
+                   (subject, subject_id, transaction_id, from_status, to_status, reason,
+                    note, actor_id, created_at)
+            SELECT 'transaction', id, id, from_status, 'expired', 'stale_on_hold', '', NULL,
+                   p_now
+              FROM changed)
+        -- Partial-payment reservations that lapsed here: the caller announces them
+        -- (reservation.expired), as the expiry job does for the ones it ends.
+        SELECT array_agg(id ORDER BY id) FILTER (WHERE from_status = 'reserved')
+          INTO v_lapsed FROM changed;
     END IF;
 
     -- 5. What is taken: seats (with why) and general-admission units.
@@ -202,7 +210,8 @@ BEGIN
           FROM jsonb_array_elements(coalesce(v_refused_zones, '[]')) AS r;
         RETURN jsonb_build_object('error', 'unavailable',
                                   'seats', coalesce(v_refused_seats, '[]'),
-                                  'zones', coalesce(v_refused_zones, '[]'));
+                                  'zones', coalesce(v_refused_zones, '[]'),
+                                  'lapsed', coalesce(to_jsonb(v_lapsed), '[]'));
     END IF;
 
     -- 6. The hold: transaction, items (seats by id, then zones as asked), audit rows.
@@ -264,6 +273,7 @@ BEGIN
         'transaction', jsonb_build_object('id', v_tx_id, 'currency', v_event.currency,
                                           'subtotal', v_subtotal::text),
         'reserved_until', v_until,
-        'items', v_items);
+        'items', v_items,
+        'lapsed', coalesce(to_jsonb(v_lapsed), '[]'));
 END;
 $$;

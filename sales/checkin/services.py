@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from fiscal.models import VoidedTicket
+from pos import domain_events
 from pos.concurrency import retry_on_conflict
 from sales.checkin.errors import (
     AlreadyAdmitted,
@@ -114,6 +115,9 @@ def _scan(*, user: AbstractBaseUser, text: str, action: str, gate: str, device: 
             ticket=ticket, code=str(text)[:MAX_QR_LENGTH], action=action, gate=gate[:40],
             device=device[:40], user=user, result=result,
             reason=refusal.code if refusal else "", scanned_at=now, created_at=now)
+        if result == Result.ADMITTED:
+            domain_events.emit(domain_events.CHECKIN_ADMITTED, ticket_id=ticket.pk,
+                               scan_id=scan.pk, event_id=ticket.event_id, offline=False)
     return scan, ticket, entries, refusal
 
 
@@ -242,6 +246,10 @@ def _sync_one(*, user: AbstractBaseUser, scan: OfflineScan, gate: str, device: s
             gate=gate[:40], device=device, user=user, result=result, reason=reason,
             scanned_at=scan.scanned_at, created_at=now, offline=True,
             device_scan_id=scan.id)
+        # A displacing scan takes over an admission already told: nothing new happened.
+        if result == Result.ADMITTED and displaced is None:
+            domain_events.emit(domain_events.CHECKIN_ADMITTED, ticket_id=ticket.pk,
+                               scan_id=recorded.pk, event_id=ticket.event_id, offline=True)
         return _answer(scan.id, recorded)
 
 

@@ -32,6 +32,7 @@ from fiscal.services import (
     quote_sale,
 )
 from fiscal.taxes import LEGAL_CURRENCY, Line, PaymentInput, TaxCategory, to_cents
+from pos import domain_events
 from pos.concurrency import retry_on_conflict
 from reservations.errors import HoldExpired, HoldNotFound
 from reservations.lock_objects import lock_items, lock_transaction
@@ -284,6 +285,7 @@ def _settle(tx: Transaction, items: list[HeldItem], payments: Sequence[PaymentIn
     if quote.breakdown.is_paid_in_full:
         sale, invoice = _complete(tx, items, user, now, quote=quote, payments=created,
                                   terminal=terminal)
+        domain_events.emit(domain_events.SALE_COMPLETED, transaction_id=tx.pk)
         if first:  # nothing older to show than what was just written, and its history
             _show_sale(tx, items=items, payments=created, sale=sale, documents=[invoice])
         return quote
@@ -295,6 +297,7 @@ def _settle(tx: Transaction, items: list[HeldItem], payments: Sequence[PaymentIn
         tx.payment_deadline = deadline
         transition_transaction(tx, to=Transaction.Status.RESERVED, actor=user, now=now,
                                note=f"partly paid; pay by {deadline.isoformat()}")
+        domain_events.emit(domain_events.RESERVATION_CREATED, transaction_id=tx.pk)
     issue_payment_receipt(tx=tx, quote=quote, received=len(payments), issued_by=user,
                           now=now, terminal=terminal)
     return quote
@@ -471,6 +474,10 @@ def refund_sale(
                 seat_ids=[seat for seat, _ in places if seat],
                 ga_units=dict(Counter(zone for seat, zone in places if seat is None)),
                 actor=issued_by, note=f"credit note {note.display_number}", now=now)
+        if voided:
+            domain_events.emit(domain_events.TICKET_REFUNDED,
+                               transaction_id=note.transaction_id, credit_note_id=note.pk,
+                               ticket_ids=sorted(voided))
     logger.info("sale.refunded", note=note.display_number, places=len(places))
     return note
 
@@ -511,5 +518,6 @@ def cancel_reservation(
                          reason=StatusChange.Reason.ADMIN, actor_id=user.pk, created_at=now,
                          note=f"{r.amount} {r.currency} {r.method} handed back")
             for r in refunds)
+        domain_events.emit(domain_events.RESERVATION_CANCELLED, transaction_id=tx.pk)
     logger.info("reservation.cancelled", transaction=transaction_id, refunds=len(refunds))
     return tx
