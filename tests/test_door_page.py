@@ -315,7 +315,8 @@ def test_offline_the_page_admits_from_the_signed_list_and_syncs_on_reconnection(
     page.fill("#door-gate", "Sur")
     page.keyboard.press("Enter")
     # The list is downloaded and its signature verified (Ed25519, WebCrypto).
-    expect(page.locator("body[data-offline-tickets='5']")).to_be_attached()
+    expect(page.locator(f"body[data-offline-event='{setup.event.pk}']"
+                        "[data-offline-tickets='5']")).to_be_attached()
     page.context.set_offline(True)
 
     scan(page, qrs["A1"])

@@ -260,13 +260,18 @@ async function downloadList() {
   if (!(await verifies(data, key))) return;
   const tickets = {};
   for (const ticket of data.list.tickets) tickets[ticket.qr_sha256] = ticket;
-  state.list = { event: String(data.list.event), generatedAt: data.list.generated_at, tickets };
+  const list = { event: String(data.list.event), generatedAt: data.list.generated_at, tickets };
   try {
     localStorage.setItem(STORE + "list." + eventId, JSON.stringify(data));
   } catch (error) {
     // Storage full (a very large event): the list stays in memory for this page only.
+    if (eventSelect.value !== eventId) return;
   }
+  // Another event picked while this list downloaded: it is kept (above), not shown.
+  if (eventSelect.value !== eventId) return;
+  state.list = list;
   document.body.dataset.offlineTickets = String(data.list.tickets.length);
+  document.body.dataset.offlineEvent = list.event;
 }
 
 function offlineList() {
