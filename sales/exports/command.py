@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from pos.exports import Sheet, parse_export_query, write_csv, write_xlsx
+from pos.exports import Sheet, check_xlsx_size, parse_export_query, write_csv, write_xlsx
 from pos.file_command import FileCommand
-from sales.exports.files import check_event, check_xlsx_size
+from sales.exports.files import check_event
 from sales.exports.selectors import EXPORTS
 from tenants.services import current_time_zone
 
@@ -42,7 +42,7 @@ class ExportCommand(FileCommand):
             check_event(query)
             records = export.records(query)
             if query.format == "xlsx":
-                check_xlsx_size(export, records)
+                check_xlsx_size(records)
             total = records.count()
             rows = self.progress(export.rows(records), total=total, options=options,
                                  label=export.name)

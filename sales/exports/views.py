@@ -4,7 +4,6 @@ range (and an event) as CSV (streamed) or XLSX. Venue admins and operators
 
 from __future__ import annotations
 
-from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -16,14 +15,13 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from pos.exports import (
-    CSV_MEDIA_TYPE,
     MAX_RANGE_DAYS,
     XLSX_MEDIA_TYPE,
     FileFormatNegotiation,
-    attachment,
+    file_answer,
     parse_export_query,
 )
-from sales.exports.files import check_event, streamed_csv, xlsx_export
+from sales.exports.files import check_event
 from sales.exports.selectors import EXPORTS
 from tenants.services import current_time_zone
 
@@ -73,11 +71,5 @@ class ExportView(APIView):
         export = EXPORTS[kind]
         query = parse_export_query(request.query_params, time_zone=current_time_zone())
         check_event(query)
-        records = export.records(query)
-        if query.format == "xlsx":
-            return attachment(FileResponse(xlsx_export(export, records, query),
-                                           content_type=XLSX_MEDIA_TYPE),
-                              query.file_name(export.name))
-        return attachment(StreamingHttpResponse(streamed_csv(export, records, query),
-                                                content_type=CSV_MEDIA_TYPE),
-                          query.file_name(export.name))
+        return file_answer(export, export.records(query), fmt=query.format,
+                           time_zone=query.time_zone, file_name=query.file_name(export.name))
