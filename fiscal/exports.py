@@ -8,11 +8,10 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from fiscal.models import DocumentKind, FiscalDocument
+from fiscal.models import FiscalDocument
 from pos.exports import Column, Export, ExportQuery, Kind
 
 CHUNK = 2000
-KIND_LABELS = dict(DocumentKind.choices)
 
 DOCUMENT_COLUMNS = (
     Column("id", Kind.INT, 8),

@@ -224,6 +224,7 @@ class SalesBook:
         return self.wrap(self._lines())
 
     def _lines(self) -> Iterator[BookLine]:
+        self.totals = BookTotals()  # read again: summed again, never twice
         rows = self.documents().values_list(*_VALUES).iterator(chunk_size=CHUNK)
         for n, (pk, kind, day, issued_at, code, number, control, buyer, buyer_id, o_code,
                 o_number, o_control, o_day, total, exempt, base, iva, municipal, igtf, due,

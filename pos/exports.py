@@ -19,7 +19,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -175,7 +175,6 @@ class Export:
     columns: tuple[Column, ...]
     records: Callable[[ExportQuery], Any]
     rows: Callable[[Any], Iterator[tuple]]
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def headers(self) -> list[str]:
