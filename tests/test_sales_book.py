@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -196,6 +198,11 @@ def test_the_pdf_renders_landscape_with_the_totals_in_bolivars(alpha, month):
     text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     assert "Libro de Ventas" in text and "Bs. 1.876,00" in text
     assert "-1.160,00" in text.replace("\u2212", "-")
+    # For a person to look at: the PDF and its first page as PNG.
+    artifacts = Path(os.environ.get("POS_TEST_ARTIFACTS", "test-artifacts"))
+    (artifacts / "screenshots").mkdir(parents=True, exist_ok=True)
+    (artifacts / "sales_book.pdf").write_bytes(answer.content)
+    pdf[0].render(scale=1.5).to_pil().save(artifacts / "screenshots" / "sales_book.png")
 
 
 def test_json_answer_and_refusals(alpha, month):
