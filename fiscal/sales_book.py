@@ -230,16 +230,20 @@ class SalesBook:
                 o_number, o_control, o_day, total, exempt, base, iva, municipal, igtf, due,
                 taxes) in enumerate(rows, start=1):
             sign = SIGN[kind]
+
+            def signed(amount: Decimal, sign: int = sign) -> Decimal:
+                return sign * amount or ZERO  # a credited zero prints 0,00, not -0,00
+
             line = BookLine(
                 line=n, document=pk, day=day, issued_at=issued_at, kind=kind,
                 number=f"{code}-{number:08d}", control_number=control, buyer_name=buyer,
                 buyer_tax_id=buyer_id,
                 affects_number=f"{o_code}-{o_number:08d}" if o_number else None,
                 affects_control_number=o_control, affects_date=o_day,
-                total_ves=sign * total, exempt_ves=sign * exempt,
-                base_total_ves=sign * base, iva_total_ves=sign * iva,
-                municipal_ves=sign * municipal, igtf_ves=sign * igtf,
-                amount_due_ves=sign * due,
+                total_ves=signed(total), exempt_ves=signed(exempt),
+                base_total_ves=signed(base), iva_total_ves=signed(iva),
+                municipal_ves=signed(municipal), igtf_ves=signed(igtf),
+                amount_due_ves=signed(due),
                 taxes=_signed_taxes(taxes or [], sign),
             )
             self.totals.add(line)
@@ -301,8 +305,8 @@ def _signed_taxes(taxes: list[dict], sign: int) -> dict[tuple[str, str], tuple[D
     for tax in taxes:
         key = (tax["category"], tax["rate"])
         base, iva = result.get(key, (ZERO, ZERO))
-        result[key] = (base + sign * Decimal(tax["base_ves"]),
-                       iva + sign * Decimal(tax["iva_ves"]))
+        result[key] = (base + sign * Decimal(tax["base_ves"]) or ZERO,
+                       iva + sign * Decimal(tax["iva_ves"]) or ZERO)
     return result
 
 

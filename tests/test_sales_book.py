@@ -149,6 +149,7 @@ def test_a_credit_note_is_negative_and_names_the_invoice_it_affects(alpha, month
                                "date": "2031-03-03"}
     assert (note["total_ves"], note["igtf_ves"], note["buyer_tax_id"]) == (
         "-1160.00", "-34.80", "V-12345678")
+    assert note["exempt_ves"] == "0.00"  # not "-0.00"
     assert note["taxes"] == [{"category": "general", "rate": "16.00",
                               "base_ves": "-1000.00", "iva_ves": "-160.00"}]
     debit = next(line for line in data["lines"] if line["kind"] == "debit_note")
@@ -198,6 +199,7 @@ def test_the_pdf_renders_landscape_with_the_totals_in_bolivars(alpha, month):
     text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     assert "Libro de Ventas" in text and "Bs. 1.876,00" in text
     assert "-1.160,00" in text.replace("\u2212", "-")
+    assert "-0,00" not in text.replace("\u2212", "-")
     # For a person to look at: the PDF and its first page as PNG.
     artifacts = Path(os.environ.get("POS_TEST_ARTIFACTS", "test-artifacts"))
     (artifacts / "screenshots").mkdir(parents=True, exist_ok=True)
