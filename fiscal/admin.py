@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from fiscal.exports import DOCUMENTS
 from fiscal.models import (
     ExchangeRate,
     FiscalDocument,
@@ -15,6 +16,7 @@ from fiscal.models import (
 )
 from fiscal.printing import document_html
 from pos.admin_display import money_column, rate_column
+from pos.exports import admin_export_actions
 from pos.forms import StrictDecimalAdmin
 
 
@@ -75,6 +77,7 @@ class FiscalDocumentAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "fiscal_day", "terminal"]
     search_fields = ["control_number", "buyer_name", "buyer_tax_id"]
     readonly_fields = ["print_link"]
+    actions = admin_export_actions(DOCUMENTS)
 
     def get_urls(self):
         # The API's print views take a token; this one takes the admin's session.

@@ -410,3 +410,43 @@ TICKET_HTML: Any = ('<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
                     '</body></html>')
 
 PDF: Any = '%PDF-1.7 (binary, 80 mm wide)'
+
+
+# GET /api/fiscal/sales-book/?month=2026-11 (abridged: an invoice and its credit note)
+SALES_BOOK = {
+    "month": "2026-11",
+    "issuer": {"name": "Teatro Demo, C.A.", "rif": "J-12345678-4",
+               "address": "Av. Urdaneta, Caracas"},
+    "lines": [
+        {"line": 1, "document": 41, "date": "2026-11-05", "kind": "invoice",
+         "number": "FAC-00000041", "control_number": "00-00000041",
+         "buyer_name": "María Pérez", "buyer_tax_id": "V-12345678", "affects": None,
+         "total_ves": "1160.00", "exempt_ves": "0.00", "base_total_ves": "1000.00",
+         "iva_total_ves": "160.00", "municipal_ves": "0.00", "igtf_ves": "34.80",
+         "amount_due_ves": "1194.80",
+         "taxes": [{"category": "general", "rate": "16.00", "base_ves": "1000.00",
+                    "iva_ves": "160.00"}]},
+        {"line": 2, "document": 57, "date": "2026-11-07", "kind": "credit_note",
+         "number": "NC-00000003", "control_number": "00-00000003",
+         "buyer_name": "María Pérez", "buyer_tax_id": "V-12345678",
+         "affects": {"number": "FAC-00000041", "control_number": "00-00000041",
+                     "date": "2026-11-05"},
+         "total_ves": "-1160.00", "exempt_ves": "0.00", "base_total_ves": "-1000.00",
+         "iva_total_ves": "-160.00", "municipal_ves": "0.00", "igtf_ves": "-34.80",
+         "amount_due_ves": "-1194.80",
+         "taxes": [{"category": "general", "rate": "16.00", "base_ves": "-1000.00",
+                    "iva_ves": "-160.00"}]},
+    ],
+    "totals": {
+        "documents": 2, "counts": {"invoice": 1, "credit_note": 1, "debit_note": 0},
+        "total_ves": "0.00", "exempt_ves": "0.00", "base_total_ves": "0.00",
+        "iva_total_ves": "0.00", "municipal_ves": "0.00", "igtf_ves": "0.00",
+        "amount_due_ves": "0.00",
+        "by_category": {"general": {"base_ves": "0.00", "iva_ves": "0.00"},
+                        "reduced": {"base_ves": "0.00", "iva_ves": "0.00"},
+                        "luxury": {"base_ves": "0.00", "iva_ves": "0.00"}},
+        "taxes": [{"category": "general", "rate": "16.00", "base_ves": "0.00",
+                   "iva_ves": "0.00"}],
+    },
+    "generated_at": "2026-12-01T09:00:00-04:00",
+}

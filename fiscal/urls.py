@@ -15,6 +15,7 @@ urlpatterns = [
     path("fiscal/settings/", views.FiscalSettingsView.as_view(), name="fiscal-settings"),
     path("fiscal/x-report/", views.XReportView.as_view(), name="fiscal-x-report"),
     path("fiscal/z-report/", views.ZReportView.as_view(), name="fiscal-z-report-close"),
+    path("fiscal/sales-book/", views.SalesBookView.as_view(), name="fiscal-sales-book"),
     path("fiscal/tickets/<int:pk>/html/", views.TicketPrintView.as_view(),
          {"fmt": "html"}, name="fiscal-ticket-html"),
     path("fiscal/tickets/<int:pk>/pdf/", views.TicketPrintView.as_view(),

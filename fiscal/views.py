@@ -12,7 +12,7 @@ import base64
 import hashlib
 import re
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from fiscal import examples, printing, selectors, services
 from fiscal.errors import DocumentNotFound, ShiftNotFound, TicketNotFound
 from fiscal.models import ExchangeRate, FiscalDocument, FiscalSeries, Shift, ZReport
+from fiscal.sales_book import SalesBook, parse_month
 from fiscal.serializers import (
     DayQuerySerializer,
     DebitNoteRequestSerializer,
@@ -44,6 +45,14 @@ from fiscal.serializers import (
 )
 from fiscal.taxes import Line, TaxCategory
 from pos.api import pos_terminal
+from pos.exports import (
+    PDF_MEDIA_TYPE,
+    XLSX_MEDIA_TYPE,
+    FileFormatNegotiation,
+    InvalidExportQuery,
+    attachment,
+    xlsx_file,
+)
 from pos.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from pos.openapi import request_example, response_example, viewset_examples
 
@@ -326,3 +335,54 @@ class TicketPrintView(APIView):
             return _pdf_response(printing.html_to_pdf(html), ticket.code)
         return _html_response(html)
 
+
+
+class SalesBookView(APIView):
+    """The Libro de Ventas of a month: JSON, XLSX or PDF (fiscal.sales_book)."""
+
+    content_negotiation_class = FileFormatNegotiation
+    FORMATS = ("json", "xlsx", "pdf")
+
+    @extend_schema(
+        tags=["fiscal"],
+        parameters=[OpenApiParameter("month", str, required=True,
+                                     description="YYYY-MM (fiscal days, America/Caracas)"),
+                    OpenApiParameter("format", str, enum=list(FORMATS),
+                                     description="default json")],
+        summary="Libro de Ventas: one line per fiscal document of the month, and its totals",
+        description=(
+            "Invoices, debit notes (+) and credit notes (negative, naming the invoice they affect) "
+            "whose fiscal day is in the month; payment receipts are not fiscal documents "
+            "and are left out. Totals: the sum of the month's Z reports. XLSX with typed "
+            "cells, PDF in A4 landscape."),
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description=(
+                "`{month, issuer, lines: [{line, document, date, kind, number, "
+                "control_number, buyer_name, buyer_tax_id, affects, total_ves, exempt_ves, "
+                "base_total_ves, iva_total_ves, municipal_ves, igtf_ves, amount_due_ves, "
+                "taxes}], totals: {documents, counts, ..., by_category, taxes}, "
+                "generated_at}`")),
+            (200, XLSX_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY,
+                                                    description="XLSX workbook"),
+            (200, PDF_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY,
+                                                   description="PDF, A4 landscape"),
+            400: ERROR,
+        },
+        examples=[response_example("November's book", examples.SALES_BOOK,
+                                   media_type="application/json")],
+    )
+    def get(self, request: Request) -> HttpResponse:
+        fmt = str(request.query_params.get("format") or "json")
+        if fmt not in self.FORMATS:
+            raise InvalidExportQuery(f"format must be one of {', '.join(self.FORMATS)}, not "
+                                     f"{fmt[:20]!r}.", field="format", code="invalid_format")
+        book = SalesBook(parse_month(request.query_params.get("month")))
+        if fmt == "json":
+            return Response(book.as_dict())
+        if fmt == "xlsx":
+            return attachment(FileResponse(xlsx_file([book.sheet()],
+                                                     time_zone=selectors.FISCAL_TZ),
+                                           content_type=XLSX_MEDIA_TYPE),
+                              f"{book.file_stem}.xlsx")
+        return attachment(HttpResponse(book.pdf(), content_type=PDF_MEDIA_TYPE),
+                          f"{book.file_stem}.pdf")

@@ -20,6 +20,7 @@ api_patterns = [
     path("", include("reservations.urls")),
     path("", include("sales.urls")),
     path("", include("fiscal.urls")),
+    path("", include("sales.exports.urls")),
     path("", include("tenants.staff.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (`?script`), not inline:

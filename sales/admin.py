@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 
 from pos.admin_display import money_column, rate_column
 from pos.errors import DomainError
+from pos.exports import admin_export_actions
 from pos.formatting import format_money
 from pos.forms import StrictDecimalAdmin
 from reservations.models import ReservedTicket, StatusChange
@@ -19,7 +20,9 @@ from sales import services
 from sales.blocks import services as blocks
 from sales.blocks.selectors import SeatSelection
 from sales.checkout.services import cancel_reservation, hold_quote
+from sales.exports.selectors import CHECKINS, PAYMENTS, SALES
 from sales.models import (
+    CheckinScan,
     Event,
     Payment,
     Seat,
@@ -334,7 +337,7 @@ class TransactionAdmin(admin.ModelAdmin):
     readonly_fields = ["event", "cashier", "status", "currency", "subtotal", "payment_deadline",
                        "extensions_used", "created_at", "updated_at", "completed_at"]
     inlines = [PaymentInline, StatusChangeInline]
-    actions = ["cancel_reservations"]
+    actions = ["cancel_reservations", *admin_export_actions(SALES)]
 
     def get_queryset(self, request):
         # What a reservation's figures need (hold_quote), in two queries for the whole page.
@@ -408,6 +411,20 @@ class PaymentAdmin(ReadOnlyAdmin):
                     money_column("amount", currency_field="currency"), "received_by",
                     "created_at"]
     list_filter = ["method", "currency"]
+    actions = admin_export_actions(PAYMENTS)
+
+
+@admin.register(CheckinScan)
+class CheckinScanAdmin(ReadOnlyAdmin):
+    """The door's log, as scanned (sales.checkin): read and exported, never changed."""
+
+    list_display = ["scanned_at", "action", "result", "reason", "ticket", "gate", "device",
+                    "user", "offline"]
+    list_filter = ["result", "action", "offline", "gate"]
+    search_fields = ["code", "ticket__code"]
+    list_select_related = ["ticket", "user"]
+    date_hierarchy = "scanned_at"
+    actions = admin_export_actions(CHECKINS)
 
 
 @admin.register(Ticket)

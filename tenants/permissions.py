@@ -129,6 +129,12 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "fiscal-z-report-close": {"POST": OPERATORS},
     "fiscal-z-report-list": {"GET": OPERATORS},
     "fiscal-z-report-detail": {"GET": OPERATORS},
+    # Exports (sales.exports) and the Libro de Ventas: venue admins and operators
+    "export-sales": {"GET": OPERATORS},
+    "export-payments": {"GET": OPERATORS},
+    "export-documents": {"GET": OPERATORS},
+    "export-checkins": {"GET": OPERATORS},
+    "fiscal-sales-book": {"GET": OPERATORS},
     # Cashier shifts: whoever sells closes their own shift at their terminal; cashiers
     # read their own, venue admins and operators every one (EVERY_SALE)
     "fiscal-shift-close": {"POST": SELLERS},

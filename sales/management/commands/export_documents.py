@@ -1,0 +1,5 @@
+from sales.exports.command import ExportCommand
+
+
+class Command(ExportCommand):
+    export_name = "documents"
