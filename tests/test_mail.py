@@ -145,7 +145,10 @@ def outbox(tenant) -> list[OutgoingMail]:
 
 
 def run_dispatch(alpha) -> None:
-    tasks.dispatch.apply().get()
+    """The beat job, in alpha's schema only (from the public schema it visits every
+    tenant, the concurrency tests' committed ones too)."""
+    with tenant_context(alpha.tenant):
+        tasks.dispatch.apply().get()
 
 
 # --- Tickets -------------------------------------------------------------------------
@@ -246,12 +249,16 @@ def test_a_refused_address_is_final_and_recorded(alpha, setup, cashier, smtp, ea
 def test_english_when_the_tenant_writes_in_english(alpha, setup, cashier, smtp, eager,
                                                    django_capture_on_commit_callbacks):
     change_tenant_settings(alpha.tenant, mail_language="en")
+    with tenant_context(alpha.tenant):
+        setup.event.name = "Rock & Roll"
+        setup.event.save(update_fields=["name"])
     with django_capture_on_commit_callbacks(execute=True):
         sell(cashier, setup, "A2")
     [message] = smtp.messages
-    assert message["Subject"] == f"Your tickets for {setup.event.name}"
+    assert message["Subject"] == "Your tickets for Rock & Roll"  # not "&amp;"
     text = message.get_body(("plain",)).get_content()
-    assert "Here is your ticket for" in text
+    assert "Hello Ana Pérez,\r\n\r\nHere is your ticket for Rock & Roll." in text
+    assert "<td>Rock &amp; Roll</td>" in message.get_body(("html",)).get_content()
     assert re.search(r"Total: Bs [\d,]+\.\d\d / USD \d+\.\d\d", text), text
 
 
