@@ -5,12 +5,14 @@ a free port, with Django's SMTP backend pointed at it; the messages are parsed w
 from __future__ import annotations
 
 import email
+import os
 import re
 import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from pathlib import Path
 
 import pypdfium2
 import pytest
@@ -139,6 +141,18 @@ def pdf_pages_text(data: bytes) -> list[str]:
         document.close()
 
 
+def keep_for_review(pdf: bytes, name: str) -> None:
+    """The PDF and its first page as PNG, under $POS_TEST_ARTIFACTS/screenshots/."""
+    folder = Path(os.environ.get("POS_TEST_ARTIFACTS", "test-artifacts")) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.pdf").write_bytes(pdf)
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        document[0].render(scale=2).to_pil().save(folder / f"{name}-page1.png")
+    finally:
+        document.close()
+
+
 def outbox(tenant) -> list[OutgoingMail]:
     with tenant_context(tenant):
         return list(OutgoingMail.objects.order_by("id"))
@@ -169,8 +183,10 @@ def test_a_sale_with_an_email_delivers_its_tickets_one_pdf_page_per_ticket(
     assert re.search(r"Total: Bs\. [\d.]+,\d\d / USD \d+,\d\d", text), text
     html = message.get_body(("html",)).get_content()
     assert "<td>Platea A1, Platea A2, General</td>" in html
-    pages = pdf_pages_text(attachment(message))
+    pdf = attachment(message)
+    pages = pdf_pages_text(pdf)
     assert len(pages) == 3  # one page per ticket
+    keep_for_review(pdf, "mail-tickets")
     with tenant_context(alpha.tenant):
         codes = set(Ticket.objects.filter(transaction_id=tx_id).values_list("code", flat=True))
         scanned = {ticket_from_qr(QR.search("".join(page.split())).group(1))
