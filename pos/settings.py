@@ -67,6 +67,7 @@ TENANT_APPS = [
     "sales",
     "reservations",
     "fiscal",
+    "sales.mail",  # e-mail to customers and operators (docs/notifications.md)
     # Last: its post_migrate grants the role groups the permissions of every app above.
     "tenants.staff",
 ]
@@ -292,6 +293,23 @@ RESERVATION_OPERATIONS = {
     "alert_abandonment_min_holds": int(env("POS_ALERT_ABANDONMENT_MIN_HOLDS", "10")),
     "history_retention_days": int(env("POS_OPERATIONS_RETENTION_DAYS", "30")),
 }
+
+# --- E-mail (sales.mail): tickets, reservation reminders, operator alerts ---
+# The console backend by default (`make run` prints e-mails instead of sending them);
+# production sets POS_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the
+# server below.
+EMAIL_BACKEND = env("POS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("POS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("POS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("POS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env("POS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("POS_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("POS_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(env("POS_EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = env("POS_EMAIL_FROM", "Taquilla <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# How often a failed e-mail is tried again (backoff 1 min, 2, 4 ... at most 1 h apart).
+MAIL_MAX_RETRIES = int(env("POS_EMAIL_MAX_RETRIES", "8"))
 
 # --- Demo tenant created by `make run` ---
 POS_DEMO_PASSWORD = env("POS_DEMO_PASSWORD", "demo-pass")

@@ -19,18 +19,20 @@ ENTRIES: dict[str, tuple[str, int]] = {
 }
 
 
-def ensure_beat_schedule() -> int:
-    """Create the missing entries (public schema only). Returns how many were created.
-    The real models (not migration state) so a running beat notices the change."""
+def ensure_beat_schedule(entries: dict[str, tuple[str, int]] | None = None,
+                         created_by: str = "reservations.schedule") -> int:
+    """Create the missing entries (public schema only; `entries`: another app's, e.g.
+    sales.mail.schedule). Returns how many were created. The real models (not migration
+    state) so a running beat notices the change."""
     if connection.schema_name != get_public_schema_name():
         return 0
     created = 0
-    for name, (task, minutes) in ENTRIES.items():
+    for name, (task, minutes) in (ENTRIES if entries is None else entries).items():
         if PeriodicTask.objects.filter(name=name).exists():
             continue
         every = IntervalSchedule.objects.filter(every=minutes, period="minutes").first() or (
             IntervalSchedule.objects.create(every=minutes, period="minutes"))
         PeriodicTask.objects.create(name=name, task=task, interval=every, enabled=True,
-                                    description="Created by reservations.schedule.")
+                                    description=f"Created by {created_by}.")
         created += 1
     return created

@@ -61,6 +61,8 @@ class TenantSettingsAdmin(StrictDecimalAdmin, admin.ModelAdmin):
         "max_reservations_per_session",
         "cleanup_interval_minutes",
         "time_zone",
+        "reservation_reminder_hours",
+        "mail_language",
     ]
 
     def get_queryset(self, request):

@@ -24,6 +24,8 @@ SETTINGS: Any = {'reservation_hold_minutes': 10,
  'max_change_usd': '100.00',
  'time_zone': 'America/Caracas',
  'max_granted_hold_minutes': 240,
+ 'reservation_reminder_hours': 24,
+ 'mail_language': 'es',
  'updated_at': '2026-11-30T21:41:34-04:00'}
 
 SETTINGS_PATCH: Any = {'reservation_hold_minutes': 5, 'partial_payment_hours': 48}

@@ -22,7 +22,13 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     # The longest hold a venue admin may grant (a VIP or group sale), in minutes from the
     # grant: up to a day.
     "max_granted_hold_minutes": (1, 1440),
+    # E-mail (sales.mail): remind a reservation's customer this many hours before its
+    # deadline; 0: no reminders. Up to a week.
+    "reservation_reminder_hours": (0, 168),
 }
+
+# The languages customer e-mails are written in (settings.LANGUAGES).
+MAIL_LANGUAGES = [("es", "Español"), ("en", "English")]
 
 
 class Tenant(TenantMixin):
@@ -130,6 +136,15 @@ class TenantSettings(models.Model):
         max_length=64, default=default_time_zone, validators=[validate_time_zone],
         help_text="The venue's clock (IANA name): every time the page, documents, tickets "
                   "and admin show is in this zone.",
+    )
+    reservation_reminder_hours = models.PositiveIntegerField(
+        default=24, validators=_range("reservation_reminder_hours"),
+        help_text="Hours before a reservation's payment deadline its customer is reminded "
+                  "by e-mail (0: no reminders).",
+    )
+    mail_language = models.CharField(
+        max_length=2, choices=MAIL_LANGUAGES, default="es",
+        help_text="Language of the e-mails sent to customers (tickets, reminders).",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

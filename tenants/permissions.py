@@ -110,6 +110,8 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "alert-acknowledge": {"POST": OPERATORS},
     "reservation-extend": {"POST": OPERATORS},
     "reservation-extend-job": {"GET": OPERATORS},
+    # Which of those alerts the caller gets by e-mail (sales.mail): their own only
+    "me-alert-subscriptions": {"GET": OPERATORS, "PUT": OPERATORS},
     # Fiscal (fiscal.views): staff read documents, venue admins configure and correct,
     # operators and venue admins run the X and Z reports
     "fiscal-settings": {"GET": STAFF, "PATCH": VENUE_ADMIN},

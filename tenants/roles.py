@@ -35,11 +35,13 @@ ADMIN_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "staff.devicetoken": ("view", "delete"),  # cut off one lost device
         "staff.staffchange": ("view",),
         "axes.accessattempt": ("view", "delete"),  # lift a log-in lock-out
+        "mail": ("view",),  # the e-mail log and subscriptions (sales.mail)
     },
     Role.OPERATOR: {
         "sales": ("view",),
         "reservations": ("view", "change"),
         "fiscal": ("view",),
+        "mail": ("view",),
     },
     Role.CASHIER: {},
     Role.DOOR: {},

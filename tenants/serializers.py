@@ -20,6 +20,8 @@ class TenantSettingsSerializer(FieldsBuiltOnce, StrictModelSerializer):
             "min_down_payment_percent",
             "max_change_usd",
             "time_zone",
+            "reservation_reminder_hours",
+            "mail_language",
             "updated_at",
         ]
         read_only_fields = ["updated_at"]
