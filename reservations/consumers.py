@@ -51,6 +51,8 @@ from tenants.roles import roles_of
 logger = structlog.get_logger(__name__)
 
 RECENT_READ_S = 5.0
+SHARED_BODY_S = 0.25
+MAX_SHARED_BODIES = 1000
 NOT_SIGNED_IN, FORBIDDEN, NOT_FOUND = 4401, 4403, 4404
 
 
@@ -148,6 +150,7 @@ class MapStates:
         self.latest: dict[tuple[str, int], MapState] = {}
         self.reading: dict[tuple[str, int], asyncio.Future] = {}
         self.read_at: dict[tuple[str, int], float] = {}
+        self.shared: dict[int, tuple[MapState, float, bytes]] = {}
 
     async def get(self, tenant: Tenant, event_id: int, *, version: str | None = None,
                   recheck: bool = False) -> MapState | None:
@@ -174,6 +177,21 @@ class MapStates:
             pending.add_done_callback(lambda done: self._read(key, done))
         return await asyncio.shield(pending)
 
+    def body(self, state: MapState, event_id: int, user_id: int) -> bytes:
+        """The map's JSON for this user. A user holding none of its seats gets the body
+        every such socket gets, made once per state and SHARED_BODY_S (its server_time is
+        at most that old: the page's clock offset, not a countdown's end, rests on it)."""
+        if user_id in state.rendered["mine"]:
+            return map_body(event_id, timezone.now(), state, user_id)
+        now = time.monotonic()
+        shared = self.shared.get(id(state))
+        if shared is None or shared[0] is not state or now - shared[1] > SHARED_BODY_S:
+            shared = (state, now, map_body(event_id, timezone.now(), state, None))
+            if len(self.shared) > MAX_SHARED_BODIES:
+                self.shared.clear()
+            self.shared[id(state)] = shared
+        return shared[2]
+
     def _satisfies(self, state: MapState, version: str | None) -> bool:
         return _fresh(state, timezone.now()) and version in (None, state.version)
 
@@ -195,6 +213,7 @@ class SeatMapConsumer(AsyncWebsocketConsumer):
     group: str | None = None
     sent: tuple[str | None, int] | None = None
     timer: asyncio.Task | None = None
+    timer_at: datetime | None = None
     recheck: asyncio.Task | None = None
 
     async def connect(self) -> None:
@@ -237,16 +256,19 @@ class SeatMapConsumer(AsyncWebsocketConsumer):
             return
         sent = (state.version, state.rendered["stamp"])
         if sent != self.sent:
-            body = map_body(self.event_id, timezone.now(), state, viewer.user_id)
-            await self.send(text_data=body.decode())
+            # Binary frames of the ready JSON bytes: no str round trip per socket.
+            await self.send(bytes_data=map_states.body(state, self.event_id, viewer.user_id))
             self.sent = sent
         self._refresh_at(state.valid_until)
 
     def _refresh_at(self, valid_until: datetime | None) -> None:
         """Send the map again at the instant its first live hold lapses."""
+        if self.timer is not None and not self.timer.done() and self.timer_at == valid_until:
+            return  # already set for that instant (most changes leave it where it was)
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+        self.timer_at = valid_until
         if valid_until is not None:
             delay = max((valid_until - timezone.now()).total_seconds(), 0) + 0.02
             self.timer = asyncio.ensure_future(self._send_later(delay))

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -180,7 +181,7 @@ class MapState:
     version: str | None
     rendered: dict[str, Any]
 
-    @property
+    @cached_property  # read by every socket of the event on every change
     def valid_until(self) -> datetime | None:
         text = self.rendered["valid_until"]
         return parse_datetime(text) if text else None

@@ -323,3 +323,36 @@ def test_a_hold_lapsing_with_no_write_reaches_the_map_at_its_expiry(
             assert data["server_time"] >= until.isoformat()
             await again.disconnect()
     async_to_sync(scenario)()
+
+
+# --- The page is told where the socket is --------------------------------------------
+
+def page_config(response) -> dict:
+    text = response.content.decode()
+    start = text.index('<script id="pos-config" type="application/json">')
+    body = text[text.index(">", start) + 1:text.index("</script>", start)]
+    return json.loads(body)
+
+
+def csp_connect(response) -> list[str]:
+    policy = response["Content-Security-Policy"]
+    return next(part.split()[1:] for part in policy.split(";")
+                if part.split() and part.split()[0] == "connect-src")
+
+
+def test_the_page_gets_the_socket_url_and_its_policy_allows_that_origin_only(alpha, settings):
+    client = Client(HTTP_HOST=f"{alpha.host}:8000")
+    client.post("/pos/login/", {"username": "cashier", "password": PASSWORD})
+    page = client.get("/pos/")
+    assert page_config(page)["socketUrl"] == \
+        f"ws://{alpha.host}:8001/ws/events/{{event}}/seats/"
+    assert csp_connect(page) == ["'self'", f"ws://{alpha.host}:8001"]
+    assert csp_connect(client.get("/pos/", HTTP_X_FORWARDED_PROTO="https")) == \
+        ["'self'", f"wss://{alpha.host}:8001"]
+    # Behind a proxy serving /ws/ on the site's own origin.
+    settings.POS_WS_BASE_URL = "wss://pos.example.com/"
+    page = client.get("/pos/")
+    assert page_config(page)["socketUrl"] == "wss://pos.example.com/ws/events/{event}/seats/"
+    assert csp_connect(page) == ["'self'", "wss://pos.example.com"]
+    # Every other answer keeps connect-src to its own origin.
+    assert csp_connect(client.get("/api/settings/")) == ["'self'"]

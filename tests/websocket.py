@@ -24,8 +24,11 @@ class WebsocketCommunicator(ApplicationCommunicator):
         return True, response.get("subprotocol")
 
     async def receive_from(self, timeout: float = 1) -> str:
+        """A frame's text (the seat map comes as UTF-8 bytes in a binary frame)."""
         response = await self.receive_output(timeout)
         assert response["type"] == "websocket.send", response
+        if response.get("bytes") is not None:
+            return response["bytes"].decode()
         return response["text"]
 
     async def disconnect(self, code: int = 1000, timeout: float = 1) -> None:

@@ -234,6 +234,7 @@ async function poll() {
 // unknown event or host) is final for this event: the page keeps polling.
 
 const REFUSED = [4401, 4403, 4404];
+const decoder = new TextDecoder();
 const socket = { ws: null, live: false, eventId: null, retryMs: 1000, retryTimer: null, refused: false };
 
 function socketLive() {
@@ -262,11 +263,13 @@ function connectSocket() {
     retrySocket();
     return;
   }
+  ws.binaryType = "arraybuffer"; // the server sends the JSON as bytes
   socket.ws = ws;
   socket.eventId = eventId;
   ws.addEventListener("message", (message) => {
     if (socket.ws !== ws || !state.event || state.event.id !== eventId) return;
-    const data = JSON.parse(message.data);
+    const text = typeof message.data === "string" ? message.data : decoder.decode(message.data);
+    const data = JSON.parse(text);
     if (data.event !== eventId) return;
     if (!socket.live) {
       setLive(true);
