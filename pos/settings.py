@@ -160,6 +160,25 @@ CACHES = {
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "pos.cache"
 
+# --- Pushed seat maps (reservations.push, reservations.consumers): channels-redis' pub/sub
+# layer, one PUBLISH per change whatever the number of open maps. Pub/sub channels are
+# not per Redis database: the prefix keeps a test run, a benchmark and `make run` apart. ---
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [env("POS_CHANNELS_REDIS_URL", f"{REDIS_URL}/{REDIS_CACHE_DB}")],
+                   "prefix": env("POS_CACHE_PREFIX", "pos") + ":ws"},
+    }
+}
+# The ASGI server's port (`make run`: uvicorn beside gunicorn), and the socket's base URL
+# the POS page is given: empty means ws[s]://<the page's host name>:POS_WS_PORT; behind a
+# proxy that serves /ws/ on the site's own origin, set it to that origin
+# (e.g. wss://pos.example.com).
+POS_WS_PORT = int(env("POS_WS_PORT", "8001"))
+POS_WS_BASE_URL = env("POS_WS_BASE_URL", "")
+# How often an open socket checks that no change went unheard (seconds).
+POS_WS_RECHECK_SECONDS = float(env("POS_WS_RECHECK_SECONDS", "15"))
+
 CELERY_BROKER_URL = env("POS_CELERY_BROKER_URL", f"{REDIS_URL}/{REDIS_BROKER_DB}")
 CELERY_RESULT_BACKEND = env("POS_CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_SERIALIZER = "json"

@@ -59,8 +59,12 @@ def store_snapshot_and_meta(
     )
 
 
-def invalidate_events(event_ids: set[int]) -> None:
-    if len(event_ids) == 1:  # the usual case: one command, not a MULTI/EXEC pipeline
-        cache.set(_version_key(next(iter(event_ids))), uuid.uuid4().hex, timeout=None)
-    elif event_ids:
-        cache.set_many({_version_key(e): uuid.uuid4().hex for e in event_ids}, timeout=None)
+def invalidate_events(event_ids: set[int]) -> dict[int, str]:
+    """New version tokens for the events; returns them (the pushed change names its)."""
+    versions = {event_id: uuid.uuid4().hex for event_id in event_ids}
+    if len(versions) == 1:  # the usual case: one command, not a MULTI/EXEC pipeline
+        [(event_id, version)] = versions.items()
+        cache.set(_version_key(event_id), version, timeout=None)
+    elif versions:
+        cache.set_many({_version_key(e): v for e, v in versions.items()}, timeout=None)
+    return versions

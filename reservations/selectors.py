@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -166,11 +167,31 @@ def event_availability(
     *, event: Event, user: AbstractBaseUser, now: datetime | None = None
 ) -> Availability:
     """The seat map of an event as `user` sees it, with an ETag for cheap polling
-    (`availability_not_modified` answers the 304s).
+    (`availability_not_modified` answers the 304s)."""
+    now = now or timezone.now()
+    state = event_map_state(event=event, now=now)
+    etag = _etag(state.version, state.rendered["stamp"], user) if state.version else None
+    return Availability(etag=etag, body=map_body(event.pk, now, state, user.pk))
 
-    Served from the Redis snapshot (kept as rendered JSON) when there is one for the
-    current version; computed from PostgreSQL otherwise (always so when Redis is down,
-    which only costs time)."""
+
+@dataclass(frozen=True)
+class MapState:
+    """An event's seat map for everybody (no `reserved_by_me` yet): what a version of the
+    availability cache serves, true until `valid_until` (the first live hold's expiry)."""
+    version: str | None
+    rendered: dict[str, Any]
+
+    @cached_property  # read by every socket of the event on every change
+    def valid_until(self) -> datetime | None:
+        text = self.rendered["valid_until"]
+        return parse_datetime(text) if text else None
+
+
+def event_map_state(*, event: Event, now: datetime | None = None) -> MapState:
+    """The event's map under its current version. Served from the Redis snapshot (kept as
+    rendered JSON) when there is one for the current version; computed from PostgreSQL
+    otherwise (always so when Redis is down, which only costs time). The pushed map
+    (reservations.consumers) reads this once per version per process, not per socket."""
     now = now or timezone.now()
     version = availability_cache.current_version(event.pk)
     meta = availability_cache.get_meta(event.pk, version) if version else None
@@ -180,15 +201,18 @@ def event_availability(
         rendered = None
     if rendered is None or not _still_valid(rendered["valid_until"], now):
         rendered = _render(_compute_snapshot(event, now))
+        rendered["stamp"] = int(now.timestamp() * 1000)
         if version:
-            stamp = int(now.timestamp() * 1000)
-            rendered["stamp"] = stamp
             availability_cache.store_snapshot_and_meta(
                 event.pk, version, rendered,
-                {"valid_until": rendered["valid_until"], "stamp": stamp},
+                {"valid_until": rendered["valid_until"], "stamp": rendered["stamp"]},
             )
-    etag = _etag(version, rendered["stamp"], user) if version else None
-    return Availability(etag=etag, body=_body(event.pk, now, rendered, user.pk))
+    return MapState(version=version, rendered=rendered)
+
+
+def map_body(event_id: int, now: datetime, state: MapState, user_id: int | None) -> bytes:
+    """The availability answer's JSON for one user (their held seats `reserved_by_me`)."""
+    return _body(event_id, now, state.rendered, user_id)
 
 
 def zone_seat_spots(*, zone_id: int, now: datetime) -> list[SeatSpot]:

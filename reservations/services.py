@@ -35,6 +35,7 @@ from pos import domain_events
 from pos.concurrency import LOCK_TIMEOUT, retry_on_conflict
 from pos.errors import refusal_from_database
 from reservations import cache as availability_cache
+from reservations import push
 from reservations.best_available import parse_row_order, pick_best_seats
 from reservations.errors import (
     BlockedSeatsForbidden,
@@ -109,12 +110,20 @@ def invalidate_availability(event_ids: set[int]) -> None:
     """Replace the events' cache versions now and again after commit: a reader between the
     two may file a pre-commit snapshot under the first new version, and the second
     replacement retires it. (A rollback only costs one needless cache miss.) Outside a
-    transaction (a one-statement action already committed) once is enough."""
+    transaction (a one-statement action already committed) once is enough. The open
+    seat maps are told once it is committed (reservations.push)."""
     if not event_ids:
         return
-    availability_cache.invalidate_events(set(event_ids))
+    versions = availability_cache.invalidate_events(set(event_ids))
     if connection.in_atomic_block:
-        transaction.on_commit(partial(availability_cache.invalidate_events, set(event_ids)))
+        transaction.on_commit(partial(_invalidate_and_push, set(event_ids)))
+    else:
+        push.publish_changes(versions)  # already committed
+
+
+def _invalidate_and_push(event_ids: set[int]) -> None:
+    # Open seat maps hear of the change only once it is committed (reservations.push).
+    push.publish_changes(availability_cache.invalidate_events(event_ids))
 
 
 def _call_write_function(name: str, *params: Any, savepoint: bool = True) -> dict[str, Any]:

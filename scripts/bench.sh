@@ -3,12 +3,14 @@
 # (gunicorn, several workers, DEBUG off, real PostgreSQL and Redis) on a database of its
 # own. Results: benchmarks/results/*.json. Stops what it started. Never part of `make test`.
 #
-# Knobs (environment): POS_BENCH_ONLY="onsale availability scale cleanup faults",
+# Knobs (environment): POS_BENCH_ONLY="onsale availability scale push cleanup faults",
 # POS_BENCH_PORT (8100), POS_BENCH_WORKERS (cores + 2), POS_BENCH_DURATION (30 s per
 # phase), POS_BENCH_CASHIERS (64), POS_BENCH_SEATS (20000), POS_BENCH_TENANTS (100),
 # POS_BENCH_LARGE_SEATS (100000), POS_BENCH_CLIENT_PROCESSES (2), POS_BENCH_READS (200
 # availability reads per path), POS_BENCH_SCALE_HOLDS (300 per case), POS_BENCH_CLEANUP_HOLDS
-# (100000), POS_BENCH_FAULTS_DURATION (20 s).
+# (100000), POS_BENCH_FAULTS_DURATION (20 s), POS_BENCH_WS_PORT (8101: uvicorn, the pushed
+# seat maps), POS_BENCH_PUSH_MAPS (200 open maps), POS_BENCH_PUSH_SEATS (1000: the event
+# they show), POS_BENCH_PUSH_CHANGES (50).
 # POS_BENCH_BASELINE=<commit>: first the on-sale benchmark and request costs of that
 # commit (a temporary worktree with its own virtualenv, database and cache prefix), then
 # this checkout's, back to back on the same services; `benchmarks.compare` prints both.
@@ -36,7 +38,11 @@ READS="${POS_BENCH_READS:-200}"
 SCALE_HOLDS="${POS_BENCH_SCALE_HOLDS:-300}"
 CLEANUP_HOLDS="${POS_BENCH_CLEANUP_HOLDS:-100000}"
 FAULTS_DURATION="${POS_BENCH_FAULTS_DURATION:-20}"
-ONLY="${POS_BENCH_ONLY:-onsale availability scale cleanup faults}"
+WS_PORT="${POS_BENCH_WS_PORT:-8101}"
+PUSH_MAPS="${POS_BENCH_PUSH_MAPS:-200}"
+PUSH_SEATS="${POS_BENCH_PUSH_SEATS:-1000}"
+PUSH_CHANGES="${POS_BENCH_PUSH_CHANGES:-50}"
+ONLY="${POS_BENCH_ONLY:-onsale availability scale push cleanup faults}"
 RESULTS="$REPO_DIR/benchmarks/results"
 PY="$VENV_DIR/bin/python"
 SERVER="http://127.0.0.1:$PORT"
@@ -68,7 +74,16 @@ log "migrating $POS_DB_NAME"
 "$PY" manage.py shell -c "from tenants.services import ensure_public_tenant; ensure_public_tenant()"
 
 GUNICORN_PID="$VAR_DIR/bench-gunicorn-$PORT.pid"
+UVICORN_PID="$VAR_DIR/bench-uvicorn-$WS_PORT.pid"
 stop_server() {
+  local ws_pid
+  ws_pid="$(cat "$UVICORN_PID" 2>/dev/null || true)"
+  if [ -n "$ws_pid" ] && kill -0 "$ws_pid" 2>/dev/null; then
+    log "stopping uvicorn ($ws_pid)"
+    kill "$ws_pid"
+    for _ in $(seq 1 100); do kill -0 "$ws_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$UVICORN_PID"
   local pid
   pid="$(cat "$GUNICORN_PID" 2>/dev/null || true)"
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -82,7 +97,7 @@ trap stop_server EXIT
 
 wants() { case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 server_needed=false
-for name in onsale availability scale; do wants "$name" && server_needed=true; done
+for name in onsale availability scale push; do wants "$name" && server_needed=true; done
 if $server_needed; then
   log "starting gunicorn on $SERVER ($WORKERS workers, DEBUG off)"
   "$VENV_DIR/bin/gunicorn" -c python:pos.gunicorn_config pos.wsgi:application \
@@ -128,6 +143,23 @@ if wants scale; then
     --out "$RESULTS/manifest-scale.json"
   run scale "$PY" -m benchmarks.scale --manifest "$RESULTS/manifest-scale.json" \
     --server "$SERVER" --requests "$SCALE_HOLDS" --concurrency 4 --json "$RESULTS/scale.json"
+fi
+if wants push; then
+  # The ASGI server of the pushed seat maps, as the Procfile runs it (one process).
+  log "starting uvicorn on ws://127.0.0.1:$WS_PORT"
+  "$VENV_DIR/bin/uvicorn" pos.asgi:application --host 127.0.0.1 --port "$WS_PORT" \
+    --lifespan off --ws-per-message-deflate false --timeout-graceful-shutdown 5 \
+    >"$RESULTS/uvicorn.log" 2>&1 &
+  echo $! > "$UVICORN_PID"
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$WS_PORT") 2>/dev/null && break
+    sleep 0.2
+  done
+  "$PY" -m benchmarks.fixtures onsale --seats "$PUSH_SEATS" --cashiers 8 \
+    --out "$RESULTS/manifest-push.json"
+  run push "$PY" -m benchmarks.push --manifest "$RESULTS/manifest-push.json" \
+    --server "$SERVER" --ws "ws://127.0.0.1:$WS_PORT" --server-pid "$(cat "$UVICORN_PID")" \
+    --maps "$PUSH_MAPS" --changes "$PUSH_CHANGES" --json "$RESULTS/push.json"
 fi
 stop_server
 if wants cleanup; then

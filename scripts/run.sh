@@ -24,6 +24,7 @@ export PATH="$VENV_DIR/bin:$PATH"
 export POS_DB_NAME="${POS_DB_NAME:-pos}"
 port="${POS_WEB_PORT:-8000}"
 log "web on http://demo.localhost:$port/ (API docs: /api/docs/), worker and beat; Ctrl-C stops"
+log "live seat maps: WebSockets on ws://demo.localhost:${POS_WS_PORT:-8001}/ws/events/<id>/seats/"
 log "venue admin: http://demo.localhost:$port/admin/ (admin / ${POS_DEMO_PASSWORD:-demo-pass});" \
     "platform admin (tenants, beat schedule): http://localhost:$port/admin/ (login above)"
 echo $$ > "$VAR_DIR/run.pid"

@@ -13,6 +13,7 @@ import segno
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import translation
@@ -124,11 +125,26 @@ def pos_page(request: HttpRequest) -> HttpResponse:
             "canSell": can_sell,
             "canCancel": can_cancel,
             "pollMs": 2000,
+            # The pushed seat map; the page polls while it is closed (docs/pos-page.md).
+            "socketUrl": seat_socket_origin(request) + "/ws/events/{event}/seats/",
         },
         # How amounts and times print (pos/static/pos/format.js), as pos.formatting does.
         "format_config": page_format(request.LANGUAGE_CODE),
     }
-    return render(request, "pos/page.html", context)
+    response = render(request, "pos/page.html", context)
+    # The socket is another port of this host (or the proxy's origin): allowed by name.
+    response._csp_update = {"connect-src": [seat_socket_origin(request)]}
+    return response
+
+
+def seat_socket_origin(request: HttpRequest) -> str:
+    """Where the page opens its seat-map socket: POS_WS_BASE_URL, else the ASGI server's
+    port on the page's own host name (`make run`: ws://demo.localhost:8001)."""
+    if settings.POS_WS_BASE_URL:
+        return settings.POS_WS_BASE_URL.rstrip("/")
+    host, _port = split_domain_port(request.get_host())
+    scheme = "wss" if request.is_secure() else "ws"
+    return f"{scheme}://{host}:{settings.POS_WS_PORT}"
 
 
 @never_cache

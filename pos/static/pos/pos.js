@@ -192,6 +192,9 @@ async function chooseEvent(eventId) {
   state.zones = new Map();
   $("seat-map").replaceChildren();
   $("ga-zones").replaceChildren();
+  socket.refused = false;
+  socket.retryMs = 1000;
+  connectSocket();
   await poll();
 }
 
@@ -219,8 +222,79 @@ async function poll() {
   } finally {
     state.polling = false;
     const delay = eventId === state.event.id ? config.pollMs : 0;
-    state.pollTimer = window.setTimeout(poll, delay);
+    // While the seat-map socket is open the server sends every change: no timer.
+    if (!socketLive()) state.pollTimer = window.setTimeout(poll, delay);
   }
+}
+
+// --- Pushed seat map ---------------------------------------------------------------
+// The server sends the availability answer on connect, on every change of the event and
+// when a hold in it lapses. Polling stops while the socket is live and starts again the
+// moment it drops; the socket comes back with backoff. A refusal (signed out, role,
+// unknown event or host) is final for this event: the page keeps polling.
+
+const REFUSED = [4401, 4403, 4404];
+const decoder = new TextDecoder();
+const socket = { ws: null, live: false, eventId: null, retryMs: 1000, retryTimer: null, refused: false };
+
+function socketLive() {
+  return socket.live && state.event !== null && socket.eventId === state.event.id;
+}
+
+function setLive(live) {
+  socket.live = live;
+  document.body.dataset.live = String(live);
+}
+
+function connectSocket() {
+  window.clearTimeout(socket.retryTimer);
+  if (socket.ws) {
+    const old = socket.ws;
+    socket.ws = null;
+    old.close();
+  }
+  setLive(false);
+  if (!config.socketUrl || !state.event || socket.refused || !("WebSocket" in window)) return;
+  const eventId = state.event.id;
+  let ws;
+  try {
+    ws = new WebSocket(config.socketUrl.replace("{event}", eventId));
+  } catch {
+    retrySocket();
+    return;
+  }
+  ws.binaryType = "arraybuffer"; // the server sends the JSON as bytes
+  socket.ws = ws;
+  socket.eventId = eventId;
+  ws.addEventListener("message", (message) => {
+    if (socket.ws !== ws || !state.event || state.event.id !== eventId) return;
+    const text = typeof message.data === "string" ? message.data : decoder.decode(message.data);
+    const data = JSON.parse(text);
+    if (data.event !== eventId) return;
+    if (!socket.live) {
+      setLive(true);
+      socket.retryMs = 1000;
+      window.clearTimeout(state.pollTimer);
+    }
+    syncClock(data.server_time);
+    state.etag = null; // the first poll after a drop fetches the whole map
+    applyAvailability(data);
+    if (state.hold && state.mode !== "result") refreshHold().catch(() => {});
+  });
+  ws.addEventListener("close", (closed) => {
+    if (socket.ws !== ws) return;
+    socket.ws = null;
+    setLive(false);
+    if (REFUSED.includes(closed.code)) socket.refused = true;
+    else retrySocket();
+    poll(); // at once, then every pollMs until the socket is back
+  });
+}
+
+function retrySocket() {
+  const delay = socket.retryMs * (0.75 + Math.random() / 2);
+  socket.retryMs = Math.min(socket.retryMs * 2, 30_000);
+  socket.retryTimer = window.setTimeout(connectSocket, delay);
 }
 
 function applyAvailability(data) {
