@@ -9,8 +9,9 @@ and the page's policy stays strict)."""
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -63,9 +64,13 @@ def _style(colors: Iterable[str]) -> Style:
 
 def _config(**extra: Any) -> dict[str, Any]:
     # js=[]: no script from a CDN; the charts are static images.
-    return {"js": [], "width": 640, "height": 320, "legend_at_bottom": True,
-            "legend_at_bottom_columns": 3, "print_values": True, "print_zeroes": False,
-            "explicit_size": False, "show_y_guides": True, "margin": 12, **extra}
+    # Drawn for a phone's width (480): on a desktop the image grows, its text with it.
+    return {"js": [], "width": 480, "height": 300, "legend_at_bottom": True,
+            "legend_at_bottom_columns": 2, "print_values": True, "print_zeroes": False,
+            "explicit_size": False, "show_y_guides": True, "margin": 12,
+            # Room for the legend's second row (pygal's own estimate falls short with these
+            # font sizes); labels are never cut short ("Bs. 4...").
+            "margin_bottom": 30, "truncate_label": -1, "truncate_legend": -1, **extra}
 
 
 def _render(chart: pygal.graph.graph.Graph) -> bytes:
@@ -96,24 +101,48 @@ def sales_per_hour_chart(rows: list[dict[str, Any]], locale: str) -> bytes:
     return _render(chart)
 
 
-def _method_label(method: str, currency: str, locale: str) -> str:
-    name = PAYMENT_METHOD_LABELS.get(method)
-    return f"{name() if name else method} ({'Bs' if currency == 'VES' else currency})"
+def currency_name(currency: str) -> str:
+    return "Bs" if currency == "VES" else currency
+
+
+def _ticks(low: float, high: float, most: int = 5) -> list[float]:
+    """Round axis marks (1, 2 or 5 times a power of ten apart), at most `most` of them
+    over the span: the amounts' axis stays readable on a phone."""
+    span = (high - low) or 1.0
+    power = 10 ** math.floor(math.log10(span / most))
+    step = next(m * power for m in (1, 2, 5, 10) if span / (m * power) <= most)
+    first = math.floor(low / step) * step
+    return [first + i * step for i in range(int((high - first) / step) + 2)]
 
 
 def money_chart(rows: list[dict[str, Any]], *, title: str, locale: str) -> bytes:
-    """Payments by method and currency as bars of their value in Bs (the sums are only
-    comparable in one currency); the label names the currency each was paid in."""
-    rows = [row for row in rows if Decimal(row["amount_ves"]) or row["count"]]
-    if not rows:
+    """What each method brought in, in Bs (sums in several currencies compare only in
+    one), net of the change given back: a method's rows in each currency (the X report's
+    cash in USD and the Bs drawer's change) make one bar, labelled with the currencies
+    it was paid in; the exact amounts per currency are in the page's table."""
+    methods: dict[str, list[Any]] = {}
+    for row in rows:
+        entry = methods.setdefault(row["method"], [Decimal("0"), []])
+        entry[0] += Decimal(row["amount_ves"])
+        if row["count"]:
+            entry[1].append(currency_name(row["currency"]))
+    if not methods:
         return _empty(title)
-    formatter: Callable[[float], str] = lambda v: format_money(  # noqa: E731
-        Decimal(str(v)).quantize(Decimal("0.01")), "VES", locale)
-    chart = pygal.HorizontalBar(**_config(show_legend=False, height=max(200, 60 + 44 * len(rows))),
-                                style=_style(["#1e5bd8"]), title=title,
-                                value_formatter=formatter)
-    chart.x_labels = [_method_label(r["method"], r["currency"], locale) for r in rows]
-    chart.add(_("Bs"), [float(r["amount_ves"]) for r in rows])
+    chart = pygal.HorizontalBar(
+        **_config(show_legend=False, height=max(200, 90 + 46 * len(methods))),
+        style=_style(["#1e5bd8"]), title=title,
+        # The bars' values exactly as the venue writes money; the axis in whole Bs.
+        formatter=lambda v: format_money(Decimal(str(v)).quantize(Decimal("0.01")), "VES",
+                                         locale),
+        value_formatter=lambda v: format_number(int(v), locale, pattern="#,##0"))
+    names = []
+    for method, (_amount, currencies) in methods.items():
+        label = PAYMENT_METHOD_LABELS.get(method)
+        names.append(f"{label() if label else method} ({', '.join(currencies)})")
+    chart.x_labels = names
+    values = [float(amount) for amount, _currencies in methods.values()]
+    chart.y_labels = _ticks(min(*values, 0.0), max(*values, 0.0))
+    chart.add(_("Bs"), values)
     return _render(chart)
 
 
@@ -191,8 +220,12 @@ def floor_plan(occupancy: dict[str, Any]) -> dict[str, Any]:
         width = max(width, LEFT + columns * SEAT + 8)
         y += ZONE_HEAD + len(rows) * SEAT + 16
     width = max(width, 240)
+    # Drawn up to 1.5 times its natural size (a small hall is not blown up to the
+    # screen's width); CSS shrinks it to a phone's.
+    scale = min(Decimal("1.5"), Decimal(760) / width)
     return {"zones": blocks, "width": width, "height": y, "stage_width": width - LEFT - 8,
-            "seat": SEAT - GAP, "left": LEFT}
+            "seat": SEAT - GAP, "left": LEFT, "shown_width": int(width * scale),
+            "shown_height": int(y * scale)}
 
 
 def occupancy_svg(occupancy: dict[str, Any], *, standalone: bool) -> str:

@@ -34,13 +34,13 @@ DAY_CHARTS = ("payments",)
 FORBIDDEN = gettext_lazy("Only venue admins and operators may see the dashboard.")
 
 
-def _method(method: str) -> str:
+def _method(method: str, currency: str) -> str:
     label = PAYMENT_METHOD_LABELS.get(method)
-    return label() if label else method
+    return f"{label() if label else method} ({charts.currency_name(currency)})"
 
 
 def _money_rows(rows: list[dict[str, Any]], locale: str) -> list[dict[str, Any]]:
-    return [{**row, "method_label": _method(row["method"]),
+    return [{**row, "method_label": _method(row["method"], row["currency"]),
              "amount_text": format_money(row["amount"], row["currency"], locale),
              "amount_ves_text": format_money(row["amount_ves"], "VES", locale),
              "change_text": (format_money(row["change_given_ves"], "VES", locale)
@@ -64,7 +64,6 @@ def _event_context(figures: dict[str, Any], locale: str) -> dict[str, Any]:
         "zones": [{**zone, "cells": [{"state": s, "count": zone["counts"][s]}
                                      for s in occupancy["states"]]}
                   for zone in occupancy["zones"]],
-        "state_labels": [labels[s] for s in occupancy["states"]],
         "has_seats": any(zone.get("seats") for zone in occupancy["zones"]),
         # Our own template, autoescaped: safe to put inline.
         "floor_plan": mark_safe(charts.occupancy_svg(occupancy, standalone=False)),
@@ -160,7 +159,7 @@ def event_chart(request: HttpRequest, pk: int, chart: str) -> HttpResponse:
         svg = charts.sales_per_hour_chart(figures["sales_per_hour"], locale)
     elif chart == "revenue":
         svg = charts.money_chart(figures["revenue"]["payments"], locale=locale,
-                                 title=_("Received by method (in Bs)"))
+                                 title=_("Received by method, net of change (in Bs)"))
     else:
         svg = charts.holds_chart(figures["holds"], locale)
     return charts.svg_response(svg)
