@@ -248,3 +248,12 @@ def test_the_event_figures_take_a_fixed_number_of_queries(busy_day, setup, alpha
     with tenant_context(alpha.tenant), django_assert_max_num_queries(small):
         event_dashboard(event_id=bigger.event.pk)
     assert small <= 13
+
+
+def test_another_tenants_day_shows_none_of_this_tenants_documents(busy_day, beta):
+    day = busy_day["admin"].get("/api/fiscal/x-report/").json()["fiscal_day"]
+    ours = busy_day["admin"].get(f"/api/dashboard/days/{day}/").json()
+    assert ours["documents"] >= 3
+    theirs = api_client(beta, "admin").get(f"/api/dashboard/days/{day}/")
+    assert theirs.status_code == 200
+    assert theirs.json()["documents"] == 0 and theirs.json()["payments"] == []
