@@ -129,7 +129,10 @@ def money_chart(rows: list[dict[str, Any]], *, title: str, locale: str) -> bytes
     if not methods:
         return _empty(title)
     chart = pygal.HorizontalBar(
-        **_config(show_legend=False, height=max(200, 90 + 46 * len(methods))),
+        # The amount at the end of its bar: inside a short one it would spill onto the
+        # method's name.
+        **_config(show_legend=False, height=max(200, 90 + 46 * len(methods)),
+                  print_values_position="top"),
         style=_style(["#1e5bd8"]), title=title,
         # The bars' values exactly as the venue writes money; the axis in whole Bs.
         formatter=lambda v: format_money(Decimal(str(v)).quantize(Decimal("0.01")), "VES",
