@@ -17,6 +17,7 @@ api_patterns = [
     path("", include("sales.checkout.urls")),
     path("", include("sales.checkin.urls")),
     path("", include("sales.blocks.urls")),
+    path("", include("sales.dashboard.urls")),
     path("", include("reservations.urls")),
     path("", include("sales.urls")),
     path("", include("fiscal.urls")),

@@ -246,3 +246,11 @@ def hold_items(tx: Transaction) -> list[ReservedTicket]:
     return list(
         tx.reserved_tickets.select_related("seat", "zone").order_by("id")
     )
+
+
+def seat_map_states(*, event: Event, now: datetime | None = None) -> dict[str, Any]:
+    """The seat map as everybody sees it (no `reserved_by_me`), computed from PostgreSQL:
+    `seats` as [id, label, zone_id, row, number, state, holder_id] with the availability's
+    states, `zones` with each GA zone's `available`. For readers other than the till (the
+    dashboard), so their figures are the availability's own."""
+    return _compute_snapshot(event, now or timezone.now())

@@ -161,6 +161,13 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "checkin-sync": {"POST": DOOR},
     # The door's web page (pos.web): door staff and venue admins
     "pos-door": {"GET": DOOR},
+    # The dashboard (sales.dashboard, and its page and charts in pos.web): venue admins
+    # and operators
+    "dashboard-event": {"GET": OPERATORS},
+    "dashboard-day": {"GET": OPERATORS},
+    "pos-dashboard": {"GET": OPERATORS},
+    "pos-dashboard-event-chart": {"GET": OPERATORS},
+    "pos-dashboard-day-chart": {"GET": OPERATORS},
 }
 
 # URL prefixes outside the matrix, and why. The Django admin authorises with Django model

@@ -118,6 +118,8 @@ def pos_page(request: HttpRequest) -> HttpResponse:
     context = {
         "can_sell": can_sell,
         "can_cancel": can_cancel,
+        # Venue admins and operators find their dashboard from here.
+        "can_see_dashboard": may_call(request.user, "pos-dashboard", "GET"),
         "page_config": {
             "messages": page_messages(),
             "paymentMethods": payment_methods(),
