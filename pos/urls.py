@@ -21,6 +21,7 @@ api_patterns = [
     path("", include("sales.urls")),
     path("", include("fiscal.urls")),
     path("", include("tenants.staff.urls")),
+    path("", include("sales.webhooks.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (`?script`), not inline:
     # the Content-Security-Policy allows no inline script.

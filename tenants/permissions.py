@@ -153,6 +153,15 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "checkin-sync": {"POST": DOOR},
     # The door's web page (pos.web): door staff and venue admins
     "pos-door": {"GET": DOOR},
+    # Webhooks (sales.webhooks): venue admins only (the secrets sign what the venue says)
+    "webhook-endpoint-list": {"GET": VENUE_ADMIN, "POST": VENUE_ADMIN},
+    "webhook-endpoint-detail": {"GET": VENUE_ADMIN, "PUT": VENUE_ADMIN,
+                                "PATCH": VENUE_ADMIN, "DELETE": VENUE_ADMIN},
+    "webhook-endpoint-rotate-secret": {"POST": VENUE_ADMIN},
+    "webhook-endpoint-ping": {"POST": VENUE_ADMIN},
+    "webhook-delivery-list": {"GET": VENUE_ADMIN},
+    "webhook-delivery-detail": {"GET": VENUE_ADMIN},
+    "webhook-delivery-replay": {"POST": VENUE_ADMIN},
 }
 
 # URL prefixes outside the matrix, and why. The Django admin authorises with Django model
