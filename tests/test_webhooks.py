@@ -712,3 +712,118 @@ def test_the_signature_header_is_made_within_the_request_time(alpha, admin, rece
         admin.post(f"/api/webhooks/endpoints/{endpoint['id']}/ping/")
     stamp = int(receiver.requests[0].headers["X-POS-Signature"].split(",")[0][2:])
     assert before <= stamp <= int(time.time())
+
+
+# --- A real Celery worker retries on its own --------------------------------------------
+
+
+@pytest.fixture
+def worker(tenants, tmp_path) -> Iterator[str]:
+    """`celery -A pos worker` on a queue of its own, on the pytest database, with a retry
+    schedule of half a second (the real one's first wait is 30 s)."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from django.conf import settings as django_settings
+
+    queue = f"{django_settings.CELERY_TASK_DEFAULT_QUEUE}-wh-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "POS_DB_NAME": django_settings.DATABASES["default"]["NAME"],
+           "POS_CELERY_QUEUE": queue, "POS_WEBHOOKS_ALLOW_PRIVATE": "1",
+           "POS_WEBHOOKS_RETRY_SCHEDULE": "0.5,0.5"}
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "pos", "worker", "--queues", queue,
+             "--pool", "solo", "--without-heartbeat", "--without-gossip",
+             "--without-mingle", "--loglevel", "INFO"],
+            cwd=DOCS.parent.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield queue
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+    if process.returncode not in (0, -15, None):
+        print(log_path.read_text()[-5000:])
+
+
+@pytest.mark.integration
+def test_a_real_worker_retries_a_500_then_delivers(tenants, receiver, worker, monkeypatch,
+                                                   django_db_blocker):
+    """Committed rows (the worker reads them), deleted at the end."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from sales.webhooks import tasks
+
+    send = tasks.send_delivery.apply_async
+    monkeypatch.setattr(tasks.send_delivery, "apply_async",
+                        lambda *args, **kwargs: send(*args, queue=worker, **kwargs))
+    receiver.script[:] = [500]
+    endpoint = None
+    with django_db_blocker.unblock(), tenant_context(tenants["alpha"].tenant):
+        try:
+            admin_user = get_user_model().objects.get(username="admin")
+            endpoint = services.create_endpoint(url=receiver.url(), events=["sale.completed"],
+                                                created_by=admin_user)
+            delivery = services.send_ping(endpoint=endpoint, user=admin_user)
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                delivery.refresh_from_db()
+                if delivery.status != "pending":
+                    break
+                time.sleep(0.2)  # waiting for another process, not for time to pass
+            assert (delivery.status, delivery.attempts) == ("succeeded", 2)
+            log = list(delivery.attempt_log.order_by("number"))
+            assert [(a.status_code, a.error) for a in log] == [(500, "HTTP 500"), (200, "")]
+            # Retried after the schedule's wait (0.5 s ± 20 %), not at once.
+            assert log[1].started_at - log[0].started_at >= timedelta(seconds=0.4)
+            first, second = receiver.requests
+            assert first.body == second.body
+            assert first.headers["X-POS-Delivery"] == second.headers["X-POS-Delivery"]
+            for request in (first, second):
+                assert_signed(request, endpoint.secret)
+        finally:
+            if endpoint is not None:
+                services.delete_endpoint(endpoint=endpoint)
+    connection.set_schema_to_public()
+
+
+# --- The Django admin -------------------------------------------------------------------
+
+
+def test_the_admin_shows_the_log_with_attempts_and_replays_never_the_secret(
+        alpha, setup, admin, receiver, eager, django_capture_on_commit_callbacks):
+    from django.contrib.auth import get_user_model
+    from django_tenants.utils import schema_context
+
+    endpoint = register(admin, receiver.url(), ["sale.completed"])
+    with django_capture_on_commit_callbacks(execute=True):
+        sell_through_api(alpha, setup, "A5")
+    site = api_client(alpha)
+    with schema_context(alpha.schema):
+        site.force_login(get_user_model().objects.get(username="admin"))
+        delivery = WebhookDelivery.objects.get()
+    endpoints_page = site.get("/admin/webhooks/webhookendpoint/")
+    assert endpoints_page.status_code == 200
+    assert endpoint["secret"] not in endpoints_page.content.decode()
+    page = site.get(f"/admin/webhooks/webhookendpoint/{endpoint['id']}/change/")
+    assert page.status_code == 200 and endpoint["secret"] not in page.content.decode()
+    detail = site.get(f"/admin/webhooks/webhookdelivery/{delivery.pk}/change/")
+    assert detail.status_code == 200 and "Attempts" in detail.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        replayed = site.post("/admin/webhooks/webhookdelivery/", {
+            "action": "replay", "_selected_action": [delivery.pk]}, follow=True)
+    assert "1 replay(s) queued." in [str(m) for m in replayed.context["messages"]]
+    first, again = receiver.requests
+    assert again.headers["X-POS-Delivery"] == first.headers["X-POS-Delivery"]
+    # Operators are not given the webhooks in the admin.
+    operator_site = api_client(alpha)
+    with schema_context(alpha.schema):
+        operator_site.force_login(get_user_model().objects.get(username="operator"))
+    assert operator_site.get("/admin/webhooks/webhookdelivery/").status_code == 403
