@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 import structlog
+import urllib3
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
@@ -259,7 +260,8 @@ def attempt_delivery(*, delivery_id: int) -> AttemptOutcome:
         status_code, excerpt = _post(endpoint.url, body, headers)
     except UnsafeUrl as exc:
         error = exc.message
-    except requests.RequestException as exc:
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        # (reading the streamed answer raises urllib3's errors, not requests' wrappers)
         error = f"{exc.__class__.__name__}: {exc}"
     duration_ms = int((time.perf_counter() - started) * 1000)
     succeeded = status_code is not None and 200 <= status_code < 300
