@@ -49,6 +49,7 @@ _ENDPOINT_DOCS["create"] = extend_schema(
 class WebhookEndpointViewSet(viewsets.ModelViewSet):
     queryset = WebhookEndpoint.objects.none()  # for the schema; see get_queryset
     serializer_class = EndpointSerializer
+    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return selectors.endpoints()
@@ -116,6 +117,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
 class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                              viewsets.GenericViewSet):
     queryset = WebhookDelivery.objects.none()  # for the schema; see get_queryset
+    lookup_value_regex = r"[0-9]+"  # the id is read by the selector: /null/ is a 404
 
     def get_queryset(self):
         if self.action == "list":
