@@ -68,6 +68,7 @@ TENANT_APPS = [
     "reservations",
     "fiscal",
     "sales.mail",  # e-mail to customers and operators (docs/notifications.md)
+    "sales.webhooks",  # signed HTTP deliveries of the domain events (docs/webhooks.md)
     # Last: its post_migrate grants the role groups the permissions of every app above.
     "tenants.staff",
 ]
@@ -279,6 +280,7 @@ SPECTACULAR_SETTINGS = {
         "TransactionStatusEnum": "sales.models.Transaction.Status",
         "CurrencyEnum": "sales.models.Currency",
         "ExtensionJobStatusEnum": "reservations.models.ExtensionJob.Status",
+        "WebhookDeliveryStatusEnum": "sales.webhooks.models.WebhookDelivery.Status",
     },
     # Documents the error answers every endpoint can give (401, 403, 404, 413, 429, ...).
     "POSTPROCESSING_HOOKS": [
@@ -329,6 +331,16 @@ DEFAULT_FROM_EMAIL = env("POS_EMAIL_FROM", "Taquilla <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How often a failed e-mail is tried again (backoff 1 min, 2, 4 ... at most 1 h apart).
 MAIL_MAX_RETRIES = int(env("POS_EMAIL_MAX_RETRIES", "8"))
+
+# --- Webhooks (sales.webhooks, docs/webhooks.md) ---
+# Private, loopback and link-local destinations are refused unless this is on (the demo of
+# `make run` and the tests, whose receivers run on this machine): docs/security.md.
+POS_WEBHOOKS_ALLOW_PRIVATE = env_bool("POS_WEBHOOKS_ALLOW_PRIVATE", False)
+# Seconds before each retry of a failed delivery (±20 % jitter); then it is `failed`.
+POS_WEBHOOKS_RETRY_SCHEDULE = [float(s) for s in env_list(
+    "POS_WEBHOOKS_RETRY_SCHEDULE", "30,120,600,3600,21600")]
+POS_WEBHOOKS_CONNECT_TIMEOUT = float(env("POS_WEBHOOKS_CONNECT_TIMEOUT", "3"))
+POS_WEBHOOKS_READ_TIMEOUT = float(env("POS_WEBHOOKS_READ_TIMEOUT", "10"))
 
 # --- Demo tenant created by `make run` ---
 POS_DEMO_PASSWORD = env("POS_DEMO_PASSWORD", "demo-pass")

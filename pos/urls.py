@@ -24,6 +24,7 @@ api_patterns = [
     path("", include("sales.exports.urls")),
     path("", include("tenants.staff.urls")),
     path("", include("sales.mail.urls")),
+    path("", include("sales.webhooks.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (`?script`), not inline:
     # the Content-Security-Policy allows no inline script.

@@ -22,6 +22,8 @@ trap 'cleanup; exit 0' INT TERM
 cd "$REPO_DIR"
 export PATH="$VENV_DIR/bin:$PATH"
 export POS_DB_NAME="${POS_DB_NAME:-pos}"
+# The demo's webhook receivers run on this machine (docs/webhooks.md); off in production.
+export POS_WEBHOOKS_ALLOW_PRIVATE="${POS_WEBHOOKS_ALLOW_PRIVATE:-1}"
 port="${POS_WEB_PORT:-8000}"
 log "web on http://demo.localhost:$port/ (API docs: /api/docs/), worker and beat; Ctrl-C stops"
 log "live seat maps: WebSockets on ws://demo.localhost:${POS_WS_PORT:-8001}/ws/events/<id>/seats/"

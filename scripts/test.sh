@@ -11,6 +11,7 @@ export POS_REDIS_BROKER_DB="${POS_REDIS_BROKER_DB:-2}"
 export POS_CACHE_PREFIX="${POS_CACHE_PREFIX:-pos-test}"
 export POS_CELERY_QUEUE="${POS_CELERY_QUEUE:-pos-test}"
 export POS_WITH_DEPLOY_CHECK=1
+export POS_WEBHOOKS_ALLOW_PRIVATE="${POS_WEBHOOKS_ALLOW_PRIVATE:-1}"  # receivers on 127.0.0.1
 export POS_TEST_ARTIFACTS="${POS_TEST_ARTIFACTS:-$REPO_DIR/test-artifacts}"
 
 prepare_services

@@ -168,6 +168,15 @@ ROLE_MATRIX: dict[str, dict[str, Audience]] = {
     "pos-dashboard": {"GET": OPERATORS},
     "pos-dashboard-event-chart": {"GET": OPERATORS},
     "pos-dashboard-day-chart": {"GET": OPERATORS},
+    # Webhooks (sales.webhooks): venue admins only (the secrets sign what the venue says)
+    "webhook-endpoint-list": {"GET": VENUE_ADMIN, "POST": VENUE_ADMIN},
+    "webhook-endpoint-detail": {"GET": VENUE_ADMIN, "PUT": VENUE_ADMIN,
+                                "PATCH": VENUE_ADMIN, "DELETE": VENUE_ADMIN},
+    "webhook-endpoint-rotate-secret": {"POST": VENUE_ADMIN},
+    "webhook-endpoint-ping": {"POST": VENUE_ADMIN},
+    "webhook-delivery-list": {"GET": VENUE_ADMIN},
+    "webhook-delivery-detail": {"GET": VENUE_ADMIN},
+    "webhook-delivery-replay": {"POST": VENUE_ADMIN},
 }
 
 # URL prefixes outside the matrix, and why. The Django admin authorises with Django model

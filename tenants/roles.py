@@ -30,6 +30,7 @@ ADMIN_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "sales": ("add", "change", "delete", "view"),
         "reservations": ("add", "change", "delete", "view"),
         "fiscal": ("add", "change", "view"),
+        "webhooks": ("change", "delete", "view"),  # endpoints and their delivery log
         "tenants": ("change", "view"),
         "auth.user": ("add", "change", "view"),
         "staff.devicetoken": ("view", "delete"),  # cut off one lost device

@@ -301,7 +301,8 @@ def test_huge_pagination_numbers_are_clamped_not_a_500(alpha, query):
 @pytest.mark.parametrize("path", [
     "/api/events/null/availability/", "/api/events/null/", "/api/transactions/null/",
     "/api/fiscal/documents/null/", "/api/fiscal/documents/null/html/",
-    "/api/fiscal/documents/null/pdf/",
+    "/api/fiscal/documents/null/pdf/", "/api/webhooks/deliveries/null/",
+    "/api/webhooks/endpoints/null/",
 ])
 def test_a_malformed_id_is_404_not_a_500(alpha, path):
     from tests.conftest import api_client
