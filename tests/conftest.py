@@ -155,6 +155,20 @@ def api_client(tenant: TenantFixture, username: str | None = None) -> APIClient:
 
 
 @pytest.fixture
+def eager() -> Iterator[None]:
+    """Celery runs a task in this process as it is sent, and raises what it raises."""
+    from pos.celery import app as celery_app
+
+    conf = celery_app.conf
+    before = (conf.task_always_eager, conf.task_eager_propagates)
+    conf.task_always_eager, conf.task_eager_propagates = True, True
+    try:
+        yield
+    finally:
+        conf.task_always_eager, conf.task_eager_propagates = before
+
+
+@pytest.fixture
 def in_alpha(alpha) -> Iterator[TenantFixture]:
     """Run the test body with the connection on alpha's schema."""
     with schema_context(alpha.schema):

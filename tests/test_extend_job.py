@@ -5,7 +5,6 @@ worker is exercised by tests/test_celery_worker.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -13,7 +12,6 @@ import time_machine
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from pos.celery import app as celery_app
 from reservations import tasks
 from reservations.models import ExtensionJob, StatusChange
 from sales.models import Transaction
@@ -29,18 +27,6 @@ EXTEND = "/api/reservations/extend/"
 def setup(in_alpha):
     set_rate()
     return make_event(rows="AB", seats_per_row=5)
-
-
-@pytest.fixture
-def eager() -> Iterator[None]:
-    """Celery runs a task in this process as it is sent, and raises what it raises."""
-    conf = celery_app.conf
-    before = (conf.task_always_eager, conf.task_eager_propagates)
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    try:
-        yield
-    finally:
-        conf.task_always_eager, conf.task_eager_propagates = before
 
 
 @pytest.fixture

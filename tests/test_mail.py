@@ -87,17 +87,6 @@ def smtp(settings) -> Iterator[Inbox]:
 
 
 @pytest.fixture
-def eager() -> Iterator[None]:
-    conf = celery_app.conf
-    before = (conf.task_always_eager, conf.task_eager_propagates)
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    try:
-        yield
-    finally:
-        conf.task_always_eager, conf.task_eager_propagates = before
-
-
-@pytest.fixture
 def setup(alpha):
     with tenant_context(alpha.tenant):
         set_rate()

@@ -22,7 +22,6 @@ import time_machine
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from pos.celery import app as celery_app
 from reservations import services as hold_services
 from sales.webhooks import selectors, services
 from sales.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -128,18 +127,6 @@ def _no_cached_subscriptions() -> Iterator[None]:
     cache.delete_many(keys)
     yield
     cache.delete_many(keys)
-
-
-@pytest.fixture
-def eager() -> Iterator[None]:
-    """Celery runs a task in this process as it is sent, and raises what it raises."""
-    conf = celery_app.conf
-    before = (conf.task_always_eager, conf.task_eager_propagates)
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    try:
-        yield
-    finally:
-        conf.task_always_eager, conf.task_eager_propagates = before
 
 
 @pytest.fixture
