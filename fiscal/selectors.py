@@ -207,6 +207,11 @@ def _till_of(doc: FiscalDocument) -> tuple[str, str]:
 
 
 def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, object]:
+    """The figures of a day's X and Z reports (document_totals), naming the day."""
+    return {"fiscal_day": day.isoformat(), **document_totals(documents)}
+
+
+def document_totals(documents: Iterable[FiscalDocument]) -> dict[str, object]:
     """The figures of X and Z reports, summed from the documents themselves: net sales
     (invoices and debit notes minus credit notes) by rate, IVA, IGTF; each kind's own
     totals; first and last number of each series; payments by method and currency as
@@ -240,7 +245,6 @@ def day_totals(documents: Iterable[FiscalDocument], *, day: date) -> dict[str, o
             bucket[0] += sign * Decimal(tax["base_ves"])
             bucket[1] += sign * Decimal(tax["iva_ves"])
     return {
-        "fiscal_day": day.isoformat(),
         "documents": len(documents),
         "counts": _counts(documents),
         "net_sales": {field: _money(value) for field, value in net.items()},

@@ -169,6 +169,18 @@ def eager() -> Iterator[None]:
 
 
 @pytest.fixture
+def contexts(browser, db) -> Iterator[list]:
+    """Browser contexts of the test (of a module that gives `browser` and a committing
+    `db`), closed after it; a CSP violation fails the test."""
+    opened: list = []
+    yield opened
+    violations = [text for context in opened for text in getattr(context, "csp_violations", [])]
+    for context in opened:
+        context.close()
+    assert not violations, "\n".join(v[:400] for v in violations)
+
+
+@pytest.fixture
 def in_alpha(alpha) -> Iterator[TenantFixture]:
     """Run the test body with the connection on alpha's schema."""
     with schema_context(alpha.schema):

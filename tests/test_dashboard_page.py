@@ -91,17 +91,6 @@ def db(venue, django_db_blocker) -> Iterator[None]:
 
 
 @pytest.fixture
-def contexts(browser, db) -> Iterator[list]:
-    """Browser contexts of the test, closed after it; a CSP violation fails the test."""
-    opened: list = []
-    yield opened
-    violations = [text for context in opened for text in getattr(context, "csp_violations", [])]
-    for context in opened:
-        context.close()
-    assert not violations, "\n".join(v[:400] for v in violations)
-
-
-@pytest.fixture
 def shop(venue) -> TenantFixture:
     return TenantFixture(tenant=venue, host=HOST)
 

@@ -3,7 +3,7 @@ hour, revenue and holds; one fiscal day's X figures.
 
 Each figure is taken from the reader that already computes it elsewhere, so the dashboard
 and the till's reports cannot disagree: seat states from the availability
-(reservations.selectors.seat_map_states), revenue summed by fiscal's `day_totals` (the
+(reservations.selectors.seat_map_states), revenue summed by fiscal's `document_totals` (the
 X/Z reports' own sum of payments, net of change), the day from fiscal's `x_report`. A
 fixed number of queries whatever the size of the event (no N+1)."""
 
@@ -20,7 +20,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from fiscal.models import DocumentKind, FiscalDocument
-from fiscal.selectors import day_totals, fiscal_day, x_report
+from fiscal.selectors import document_totals, x_report
 from reservations.models import ReservedTicket, StatusChange
 from reservations.selectors import seat_map_states
 from reservations.stats import rate
@@ -62,7 +62,7 @@ def event_dashboard(*, event_id: int, now: datetime | None = None) -> dict[str, 
         "generated_at": now.astimezone(tz).isoformat(),
         "occupancy": occupancy(event=event, now=now),
         "sales_per_hour": sales_per_hour(event=event, tz=tz),
-        "revenue": event_revenue(event=event, now=now),
+        "revenue": event_revenue(event=event),
         "holds": hold_outcomes(event=event, now=now),
     }
 
@@ -143,16 +143,15 @@ def _money(value: Decimal) -> str:
     return str(value.quantize(CENT))
 
 
-def event_revenue(*, event: Event, now: datetime) -> dict[str, Any]:
+def event_revenue(*, event: Event) -> dict[str, Any]:
     """The event's money: what was received, by method and currency, summed by fiscal's
-    `day_totals` over the event's documents (the X report's rows: cash net of the change
+    `document_totals` over the event's documents (the X report's rows: cash net of the change
     given back in Bs); what was handed back (refunds of cancelled reservations, by method
     and currency; credit notes of refunded sales, in Bs); and the net per currency and in
     Bs."""
     documents = list(FiscalDocument.objects.filter(transaction__event=event)
                      .select_related("issued_by", "series").order_by("id"))
-    # day_totals sums any set of documents; the day it names is not used here.
-    totals = day_totals(documents, day=fiscal_day(now))
+    totals = document_totals(documents)
     refunds: dict[tuple[str, str], dict[str, Any]] = {}
     for method, currency, amount, rate_ in (
         Refund.objects.filter(transaction__event=event)
