@@ -44,12 +44,17 @@ def build_formatter(renderer: str = "console") -> logging.Formatter:
             wrapper_class=structlog.stdlib.BoundLogger,
             cache_logger_on_first_use=True,
         )
-    final = (
-        structlog.processors.JSONRenderer()
-        if renderer == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    # Tracebacks as Python prints them, in both formats: the console renderer's default
+    # (rich, with every frame's locals) put connection passwords into the log and took
+    # seconds per logged exception (each cache error while Redis is down); the JSON one
+    # wrote the exception's repr and no traceback at all.
+    if renderer == "json":
+        # The traceback as one string field, "exception" (JSON cannot hold the raw tuple).
+        final = [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+    else:
+        final = [structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback)]
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=SHARED_PROCESSORS,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, final],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
     )
