@@ -14,6 +14,7 @@ and does see the other tenant: the test is known to detect a leak."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -264,3 +265,42 @@ def test_every_transaction_has_the_lock_timeout_and_utc_behind_the_pooler(
     other.close()
     assert len(seen) == 40
     assert set(seen) == {(settings.POS_LOCK_TIMEOUT, "UTC", "poola")}
+
+
+def test_a_hold_on_a_locked_seat_answers_busy_after_the_lock_timeout_behind_the_pooler(
+        bouncer, venues, django_db_blocker):
+    """A seat locked by another session (straight to PostgreSQL): the hold through the
+    pooler waits the lock timeout, not forever, and answers 503 `busy`."""
+    from sales.models import Seat
+
+    venue = venues["poola"]
+    seat = venue.seat_ids[0]
+    db = settings.DATABASES["default"]
+    locker = psycopg.connect(host="127.0.0.1", port=db["PORT"], dbname=db["NAME"],
+                             user=db["USER"], password=db["PASSWORD"])
+    answer = {}
+
+    def hold() -> None:
+        try:
+            client = api_client(venue.fixture, "p0")
+            _through(bouncer, TRANSACTION_POOLING)
+            started = time.monotonic()
+            response = client.post("/api/holds/", {"event": venue.event_id,
+                                                   "seat_ids": [seat]}, format="json")
+            answer.update(status=response.status_code, body=response.json(),
+                          waited=time.monotonic() - started)
+        finally:
+            connections.close_all()
+
+    try:
+        locker.execute(f'SELECT 1 FROM "poola".{Seat._meta.db_table} WHERE id = %s '
+                       "FOR UPDATE", [seat])
+        thread = threading.Thread(target=hold)
+        thread.start()
+        thread.join(timeout=60)
+    finally:
+        locker.rollback()
+        locker.close()
+    assert answer["status"] == 503, answer
+    assert answer["body"]["code"] == "busy"
+    assert 2.5 < answer["waited"] < 15  # POS_LOCK_TIMEOUT is 3 s
