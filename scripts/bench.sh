@@ -17,7 +17,7 @@
 # POS_BENCH_PGBOUNCER=1: the server (and request_costs) reach PostgreSQL through a
 # PgBouncer in transaction mode that this script starts and stops (POS_DB_POOLING=
 # transaction, docs/pgbouncer.md), on POS_BENCH_PGBOUNCER_PORT (POS_BENCH_PORT + 3) with
-# POS_BENCH_PGBOUNCER_POOL server connections (the cores); fixtures and drills go direct.
+# POS_BENCH_PGBOUNCER_POOL server connections (the workers); fixtures, drills go direct.
 source "$(dirname "$0")/lib.sh"
 export POS_DB_NAME="${POS_DB_NAME:-pos_bench}"
 export POS_REDIS_CACHE_DB="${POS_REDIS_CACHE_DB:-5}"
@@ -83,7 +83,7 @@ if [ "${POS_BENCH_PGBOUNCER:-0}" = 1 ]; then
   PGBOUNCER_DIR="$VAR_DIR/pgbouncer-$pgb_port"
   log "starting PgBouncer (transaction mode) on 127.0.0.1:$pgb_port"
   "$PY" -m benchmarks.pgbouncer start --dir "$PGBOUNCER_DIR" --port "$pgb_port" \
-    --pool-size "${POS_BENCH_PGBOUNCER_POOL:-$(nproc)}" >/dev/null
+    --pool-size "${POS_BENCH_PGBOUNCER_POOL:-$WORKERS}" >/dev/null
   # What the server and request_costs see; fixtures and drills keep the direct port.
   server_env=(env POS_DB_PORT="$pgb_port" POS_DB_POOLING=transaction)
 else

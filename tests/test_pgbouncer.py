@@ -27,12 +27,12 @@ from django_tenants.utils import schema_context
 from benchmarks.pgbouncer import PgBouncer
 from pos.db_backend.base import TRANSACTION_POOLING
 from tests.builders import make_event
-from tests.conftest import TenantFixture, api_client, committed_tenant
+from tests.conftest import TenantFixture, add_cashiers, api_client, committed_tenant
 
 THREADS_PER_TENANT = 4
 ROUNDS = 100  # per thread: 8 × 100 × (3 API requests + 5 marker statements)
 CONTROL_ROUNDS = 60
-SCHEMAS = ("poola", "poolb")
+SCHEMAS = ("race", "pooled")  # the concurrency tests' tenant, and one more
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +51,19 @@ class Venue:
 
 
 @pytest.fixture(scope="module")
-def venues(tenants, django_db_blocker) -> Iterator[dict[str, Venue]]:
-    """Two tenants whose writes commit, each with an event whose zone is named after it
-    and a table `pool_marker` holding one row naming it (dropped afterwards)."""
+def venues(race, django_db_blocker) -> Iterator[dict[str, Venue]]:
+    """Two tenants whose writes commit, each with cashiers p0 … p3, an event whose zone is
+    named after it and a table `pool_marker` holding one row naming it (dropped
+    afterwards; the holds are released)."""
     cashiers = [f"p{i}" for i in range(THREADS_PER_TENANT)]
     made = {}
     with django_db_blocker.unblock():
         for schema in SCHEMAS:
-            tenant = committed_tenant(schema, cashiers)
+            if schema == race.schema_name:
+                tenant = race
+                add_cashiers(race, cashiers)
+            else:
+                tenant = committed_tenant(schema, cashiers)
             with schema_context(schema):
                 setup = make_event(rows="AB", seats_per_row=THREADS_PER_TENANT)
                 setup.zone.name = f"Zona {schema}"
@@ -243,7 +248,7 @@ def test_every_transaction_has_the_lock_timeout_and_utc_behind_the_pooler(
     def probe() -> None:
         try:
             _through(bouncer, TRANSACTION_POOLING)
-            with schema_context("poola"):
+            with schema_context(SCHEMAS[1]):
                 for _ in range(20):
                     other.execute("SET TimeZone = 'America/Caracas'")
                     other.execute("SET lock_timeout = 0")
@@ -264,7 +269,7 @@ def test_every_transaction_has_the_lock_timeout_and_utc_behind_the_pooler(
     thread.join(timeout=60)
     other.close()
     assert len(seen) == 40
-    assert set(seen) == {(settings.POS_LOCK_TIMEOUT, "UTC", "poola")}
+    assert set(seen) == {(settings.POS_LOCK_TIMEOUT, "UTC", SCHEMAS[1])}
 
 
 def test_a_hold_on_a_locked_seat_answers_busy_after_the_lock_timeout_behind_the_pooler(
@@ -273,7 +278,7 @@ def test_a_hold_on_a_locked_seat_answers_busy_after_the_lock_timeout_behind_the_
     pooler waits the lock timeout, not forever, and answers 503 `busy`."""
     from sales.models import Seat
 
-    venue = venues["poola"]
+    venue = venues[SCHEMAS[1]]
     seat = venue.seat_ids[0]
     db = settings.DATABASES["default"]
     locker = psycopg.connect(host="127.0.0.1", port=db["PORT"], dbname=db["NAME"],
@@ -293,7 +298,7 @@ def test_a_hold_on_a_locked_seat_answers_busy_after_the_lock_timeout_behind_the_
             connections.close_all()
 
     try:
-        locker.execute(f'SELECT 1 FROM "poola".{Seat._meta.db_table} WHERE id = %s '
+        locker.execute(f'SELECT 1 FROM "{SCHEMAS[1]}".{Seat._meta.db_table} WHERE id = %s '
                        "FOR UPDATE", [seat])
         thread = threading.Thread(target=hold)
         thread.start()

@@ -52,25 +52,32 @@ class _PooledCursor(DjangoClientCursor):
     _wrapper: DatabaseWrapper  # set on the per-connection subclass
 
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        prefix = self._wrapper._settings_prefix(self.connection.info.transaction_status,
-                                                self.connection.autocommit)
-        if prefix is None:
+        wrapper = self._wrapper
+        needed = wrapper._settings_prefix(self.connection.info.transaction_status)
+        if needed is None:
             return super().execute(query, params, **kwargs)
+        prefix, path = needed
         if not isinstance(query, str):  # psycopg.sql.Composed (callproc, SET ROLE)
             query = query.as_string(self)
         super().execute(prefix + query, params, **kwargs)
         self.nextset()  # the statement's own result, past the set_config row
+        # Remembered only once sent: a statement refused before reaching the server
+        # leaves the next one to carry the settings.
+        wrapper._path_in_transaction = path
         return self
 
     def executemany(self, query: Any, params_seq: Any, **kwargs: Any) -> None:
-        # Several statements: one explicit transaction that sets its settings first.
-        if self.connection.info.transaction_status == pq.TransactionStatus.IDLE:
-            with self.connection.transaction():
+        # Several statements: they run in one transaction whose settings are set first.
+        idle = self.connection.info.transaction_status == pq.TransactionStatus.IDLE
+        if idle and self.connection.autocommit:
+            with self.connection.transaction():  # BEGIN ... COMMIT around them
                 self._wrapper._path_in_transaction = None  # a transaction begun here
-                self.execute("SELECT 1")  # carries the prefix
+                self.execute("SELECT 1")  # carries the settings
                 super().executemany(query, params_seq, **kwargs)
             return
-        self.execute("SELECT 1")  # a no-op unless this transaction still needs them
+        # In Django's transaction (begun or about to be): a no-op that carries the
+        # settings if this transaction has not had them yet.
+        self.execute("SELECT 1")
         super().executemany(query, params_seq, **kwargs)
 
 
@@ -95,24 +102,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
             params["cursor_factory"] = self._cursor_class
         return params
 
-    def _settings_prefix(self, status: pq.TransactionStatus, autocommit: bool) -> str | None:
-        """What the next statement must be prefixed with (transaction pooling), or None."""
+    def _settings_prefix(self, status: pq.TransactionStatus) -> tuple[str, list[str]] | None:
+        """What the next statement must be prefixed with (transaction pooling), and the
+        path it sets; None when the transaction already has them."""
         if status == pq.TransactionStatus.INERROR:
             return None  # only a rollback can run; it needs nothing
         path = self._get_cursor_search_paths()
         if status == pq.TransactionStatus.IDLE:
-            # A new transaction starts with this statement (autocommit: and ends with it).
-            self._path_in_transaction = None if autocommit else path
+            # A new transaction starts with this statement (in autocommit, ends with it).
+            self._path_in_transaction = None
         elif self._path_in_transaction == path:
             return None
-        else:
-            self._path_in_transaction = path
         value = ",".join(quote_schema_name(schema) for schema in path)
         prefix = f"SELECT set_config('search_path', {_literal(value)}, true)"
         lock_timeout = getattr(settings, "POS_LOCK_TIMEOUT", None)
         if lock_timeout:
             prefix += f", set_config('lock_timeout', {_literal(str(lock_timeout))}, true)"
-        return prefix + "; "
+        return prefix + "; ", path
 
     def set_tenant(self, tenant: Any, include_public: bool = True) -> None:
         super().set_tenant(tenant, include_public)
