@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
@@ -95,7 +96,9 @@ def _claim(*, user_id: int, key: str, fingerprint: str, request: Request,
             [user_id, key, fingerprint, request.method, request.path[:500], now],
         )
         inserted = cursor.fetchone()
-        cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+        # Back to the lock timeout of every write (not TO DEFAULT: behind PgBouncer the
+        # session's default is the server's, no timeout; docs/pgbouncer.md).
+        cursor.execute(f"SET LOCAL lock_timeout = '{settings.POS_LOCK_TIMEOUT}'")
     if inserted:
         return None
     return IdempotencyKey.objects.get(user_id=user_id, key=key)

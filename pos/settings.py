@@ -135,6 +135,12 @@ DATABASES = {
         # lock, then fails with 55P03, answered 503 `busy` (pos.concurrency).
         "OPTIONS": {"connect_timeout": 5, "options": f"-c lock_timeout={POS_LOCK_TIMEOUT}"},
         "TEST": {"NAME": env("POS_TEST_DB_NAME", "test_pos")},
+        # POS_DB_POOLING=transaction: HOST/PORT are a PgBouncer in transaction mode; the
+        # backend then sets the tenant's path and the lock timeout inside every
+        # transaction instead of once per session (pos/db_backend, docs/pgbouncer.md).
+        "POOLING": env("POS_DB_POOLING", ""),
+        # Server-side cursors live across transactions: not through a transaction pooler.
+        "DISABLE_SERVER_SIDE_CURSORS": env("POS_DB_POOLING", "") == "transaction",
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

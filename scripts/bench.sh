@@ -14,6 +14,10 @@
 # POS_BENCH_BASELINE=<commit>: first the on-sale benchmark and request costs of that
 # commit (a temporary worktree with its own virtualenv, database and cache prefix), then
 # this checkout's, back to back on the same services; `benchmarks.compare` prints both.
+# POS_BENCH_PGBOUNCER=1: the server (and request_costs) reach PostgreSQL through a
+# PgBouncer in transaction mode that this script starts and stops (POS_DB_POOLING=
+# transaction, docs/pgbouncer.md), on POS_BENCH_PGBOUNCER_PORT (POS_BENCH_PORT + 3) with
+# POS_BENCH_PGBOUNCER_POOL server connections (the workers); fixtures, drills go direct.
 source "$(dirname "$0")/lib.sh"
 export POS_DB_NAME="${POS_DB_NAME:-pos_bench}"
 export POS_REDIS_CACHE_DB="${POS_REDIS_CACHE_DB:-5}"
@@ -73,6 +77,26 @@ log "migrating $POS_DB_NAME"
 # The public tenant answers /healthz on 127.0.0.1, which the start-up check below asks.
 "$PY" manage.py shell -c "from tenants.services import ensure_public_tenant; ensure_public_tenant()"
 
+PGBOUNCER_DIR=""
+if [ "${POS_BENCH_PGBOUNCER:-0}" = 1 ]; then
+  pgb_port="${POS_BENCH_PGBOUNCER_PORT:-$((PORT + 3))}"
+  PGBOUNCER_DIR="$VAR_DIR/pgbouncer-$pgb_port"
+  log "starting PgBouncer (transaction mode) on 127.0.0.1:$pgb_port"
+  "$PY" -m benchmarks.pgbouncer start --dir "$PGBOUNCER_DIR" --port "$pgb_port" \
+    --pool-size "${POS_BENCH_PGBOUNCER_POOL:-$WORKERS}" >/dev/null
+  # What the server and request_costs see; fixtures and drills keep the direct port.
+  server_env=(env POS_DB_PORT="$pgb_port" POS_DB_POOLING=transaction)
+else
+  server_env=(env)
+fi
+stop_pgbouncer() {
+  if [ -n "$PGBOUNCER_DIR" ]; then
+    log "stopping PgBouncer"
+    "$PY" -m benchmarks.pgbouncer stop --dir "$PGBOUNCER_DIR"
+    PGBOUNCER_DIR=""
+  fi
+}
+
 GUNICORN_PID="$VAR_DIR/bench-gunicorn-$PORT.pid"
 UVICORN_PID="$VAR_DIR/bench-uvicorn-$WS_PORT.pid"
 stop_server() {
@@ -93,14 +117,14 @@ stop_server() {
   fi
   rm -f "$GUNICORN_PID"
 }
-trap stop_server EXIT
+trap 'stop_server; stop_pgbouncer' EXIT
 
 wants() { case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 server_needed=false
 for name in onsale availability scale push; do wants "$name" && server_needed=true; done
 if $server_needed; then
   log "starting gunicorn on $SERVER ($WORKERS workers, DEBUG off)"
-  "$VENV_DIR/bin/gunicorn" -c python:pos.gunicorn_config pos.wsgi:application \
+  "${server_env[@]}" "$VENV_DIR/bin/gunicorn" -c python:pos.gunicorn_config pos.wsgi:application \
     --bind "127.0.0.1:$PORT" \
     --workers "$WORKERS" --timeout 30 --pid "$GUNICORN_PID" \
     >"$RESULTS/server.log" 2>&1 &
@@ -128,7 +152,7 @@ if wants onsale; then
   # docs/performance.md): on a fresh event, after the load is over.
   "$PY" -m benchmarks.fixtures onsale --seats "$SEATS" --cashiers "$CASHIERS" \
     --out "$RESULTS/manifest-costs.json"
-  run request_costs "$PY" -m benchmarks.request_costs \
+  run request_costs "${server_env[@]}" "$PY" -m benchmarks.request_costs \
     --manifest "$RESULTS/manifest-costs.json" --json "$RESULTS/request_costs.json"
 fi
 if wants availability; then
@@ -147,7 +171,7 @@ fi
 if wants push; then
   # The ASGI server of the pushed seat maps, as the Procfile runs it (one process).
   log "starting uvicorn on ws://127.0.0.1:$WS_PORT"
-  "$VENV_DIR/bin/uvicorn" pos.asgi:application --host 127.0.0.1 --port "$WS_PORT" \
+  "${server_env[@]}" "$VENV_DIR/bin/uvicorn" pos.asgi:application --host 127.0.0.1 --port "$WS_PORT" \
     --lifespan off --ws-per-message-deflate false --timeout-graceful-shutdown 5 \
     >"$RESULTS/uvicorn.log" 2>&1 &
   echo $! > "$UVICORN_PID"

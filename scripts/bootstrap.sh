@@ -6,6 +6,8 @@ source "$(dirname "$0")/lib.sh"
 apt_packages=()
 pg_bin_dir >/dev/null || apt_packages+=(postgresql)
 command -v redis-server >/dev/null || apt_packages+=(redis-server)
+# tests/test_pgbouncer.py and POS_BENCH_PGBOUNCER=1 start their own (docs/pgbouncer.md).
+[ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null || apt_packages+=(pgbouncer)
 # WeasyPrint (fiscal PDFs) renders with Pango; DejaVu gives it a font with Bs. and ñ.
 for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
   dpkg -s "$pkg" >/dev/null 2>&1 || apt_packages+=("$pkg")

@@ -31,7 +31,7 @@ def test_compose_runs_every_process_of_make_run(compose_binary):
         cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
     )
     assert set(result.stdout.split()) == {"postgres", "redis", "migrate", "web", "ws", "worker",
-                                         "beat"}
+                                         "beat", "pgbouncer"}
 
 
 def test_every_way_of_running_gunicorn_uses_the_projects_configuration():
