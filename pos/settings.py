@@ -81,7 +81,9 @@ ROOT_URLCONF = "pos.urls"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set the tenant's search_path once per request (and again after a rollback), not before
-# every query: it halved the statements of a hold (docs/performance.md).
+# every query: it halved the statements of a hold (docs/performance.md). Behind PgBouncer
+# in transaction mode (POS_DB_POOLING=transaction) no session SET is made at all: the
+# backend sets the path inside every transaction instead (pos/db_backend/base.py).
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
