@@ -119,17 +119,18 @@ for name in onsale availability scale push; do wants "$name" && server_needed=tr
 if $server_needed && [ "$NODES" = 2 ]; then
   # Two nodes as the Procfile runs one, half the workers each, behind the balancer.
   node_ports=($((PORT + 1)) $((PORT + 2)))
-  node_workers=($(( (WORKERS + 1) / 2 )) $(( WORKERS / 2 )))
+  node_workers=$(( WORKERS / 2 > 1 ? WORKERS / 2 : 1 ))
   for i in 0 1; do
-    log "starting gunicorn node $((i + 1)) on 127.0.0.1:${node_ports[$i]} (${node_workers[$i]} workers)"
+    log "starting gunicorn node $((i + 1)) on 127.0.0.1:${node_ports[$i]} ($node_workers workers)"
     "$VENV_DIR/bin/gunicorn" -c python:pos.gunicorn_config pos.wsgi:application \
       --bind "127.0.0.1:${node_ports[$i]}" \
-      --workers "${node_workers[$i]}" --timeout 30 --pid "${NODE_PIDS[$i]}" \
+      --workers "$node_workers" --timeout 30 --pid "${NODE_PIDS[$i]}" \
       >"$RESULTS/server-node$((i + 1)).log" 2>&1 &
   done
   log "starting haproxy on $SERVER (round-robin over both nodes)"
   POS_BALANCER_BIND="127.0.0.1:$PORT" POS_NODE_A="127.0.0.1:${node_ports[0]}" \
-    POS_NODE_B="127.0.0.1:${node_ports[1]}" POS_HEALTHCHECK_HOST=localhost \
+    POS_NODE_B="127.0.0.1:${node_ports[1]}" POS_NODE_MAXCONN="$node_workers" \
+    POS_HEALTHCHECK_HOST=localhost \
     "$(command -v haproxy || echo /usr/sbin/haproxy)" -W -db -f "$REPO_DIR/docker/haproxy.cfg" >"$RESULTS/haproxy.log" 2>&1 &
   echo $! > "${NODE_PIDS[2]}"
   for port in "${node_ports[@]}"; do
