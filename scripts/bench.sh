@@ -129,8 +129,7 @@ if $server_needed && [ "$NODES" = 2 ]; then
   done
   log "starting haproxy on $SERVER (round-robin over both nodes)"
   POS_BALANCER_BIND="127.0.0.1:$PORT" POS_NODE_A="127.0.0.1:${node_ports[0]}" \
-    POS_NODE_B="127.0.0.1:${node_ports[1]}" POS_NODE_MAXCONN="$node_workers" \
-    POS_HEALTHCHECK_HOST=localhost \
+    POS_NODE_B="127.0.0.1:${node_ports[1]}" POS_HEALTHCHECK_HOST=localhost \
     "$(command -v haproxy || echo /usr/sbin/haproxy)" -W -db -f "$REPO_DIR/docker/haproxy.cfg" >"$RESULTS/haproxy.log" 2>&1 &
   echo $! > "${NODE_PIDS[2]}"
   for port in "${node_ports[@]}"; do

@@ -206,7 +206,6 @@ def cluster(race, django_db_blocker, tmp_path_factory) -> Iterator[Cluster]:
             [haproxy, "-W", "-db", "-f", str(REPO / "docker" / "haproxy.cfg")],
             {**os.environ, "POS_BALANCER_BIND": f"127.0.0.1:{balancer_port}",
              "POS_NODE_A": f"127.0.0.1:{a.port}", "POS_NODE_B": f"127.0.0.1:{b.port}",
-             "POS_NODE_MAXCONN": "2",  # the nodes' gunicorn workers
              "POS_HEALTHCHECK_HOST": "localhost"}, logs / "haproxy.log"))
         _wait_until(lambda: _answers(a.url) and _answers(b.url), "both nodes")
         _wait_until(lambda: _in_rotation(made, a) and _in_rotation(made, b),
