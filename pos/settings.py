@@ -196,7 +196,29 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "America/Caracas"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_DEFAULT_QUEUE = env("POS_CELERY_QUEUE", "pos")
+# Two queues, a worker for each (Procfile, docker/compose.yml; docs/operations.md "Queues"):
+# the checkout queue takes only what the hold/checkout path waits on, so a slow SMTP
+# server, a webhook receiver timing out or a big report never delays an expiry or an
+# extension; everything else goes to the background queue. Every task of the project is
+# named here (tests/test_celery_queues.py fails on one that is not); Celery's own tasks
+# take the default queue, the checkout one.
+CELERY_CHECKOUT_QUEUE = env("POS_CELERY_QUEUE", "pos")
+CELERY_BACKGROUND_QUEUE = env("POS_CELERY_BACKGROUND_QUEUE", f"{CELERY_CHECKOUT_QUEUE}-background")
+CELERY_TASK_DEFAULT_QUEUE = CELERY_CHECKOUT_QUEUE
+CELERY_TASK_ROUTES = {
+    # checkout-critical: recording expiry (frees seats for reporting, ends reservations
+    # past their deadline), bulk extension jobs, and the heartbeat that proves this worker.
+    "reservations.dispatch_cleanup": {"queue": CELERY_CHECKOUT_QUEUE},
+    "reservations.cleanup_expired_reservations": {"queue": CELERY_CHECKOUT_QUEUE},
+    "reservations.extend_reservations": {"queue": CELERY_CHECKOUT_QUEUE},
+    "tenants.heartbeat": {"queue": CELERY_CHECKOUT_QUEUE},
+    # background: statistics snapshots and alerts, customer e-mail, webhooks, exports.
+    "reservations.snapshot_stats": {"queue": CELERY_BACKGROUND_QUEUE},
+    "reservations.refresh_alerts": {"queue": CELERY_BACKGROUND_QUEUE},
+    "mail.*": {"queue": CELERY_BACKGROUND_QUEUE},
+    "webhooks.*": {"queue": CELERY_BACKGROUND_QUEUE},
+    "exports.*": {"queue": CELERY_BACKGROUND_QUEUE},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Keep LOGGING below (structlog, tenant in every line) in the worker and beat too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -11,6 +11,9 @@
 # (100000), POS_BENCH_FAULTS_DURATION (20 s), POS_BENCH_WS_PORT (8101: uvicorn, the pushed
 # seat maps), POS_BENCH_PUSH_MAPS (200 open maps), POS_BENCH_PUSH_SEATS (1000: the event
 # they show), POS_BENCH_PUSH_CHANGES (50).
+# POS_BENCH_NODES=2: two gunicorn nodes (each with half of POS_BENCH_WORKERS) on
+# POS_BENCH_PORT+1 and +2 behind haproxy (docker/haproxy.cfg) on POS_BENCH_PORT, so every
+# benchmark that talks HTTP goes through the balancer; 1 (the default): one node.
 # POS_BENCH_BASELINE=<commit>: first the on-sale benchmark and request costs of that
 # commit (a temporary worktree with its own virtualenv, database and cache prefix), then
 # this checkout's, back to back on the same services; `benchmarks.compare` prints both.
@@ -32,6 +35,8 @@ PORT="${POS_BENCH_PORT:-8100}"
 # cores + 2 sync workers: the requests are CPU-bound here (server, PostgreSQL and the load
 # client share the cores); 2 × cores + 1 measured 10–25 % fewer holds/s from contention.
 WORKERS="${POS_BENCH_WORKERS:-$(( $(nproc) + 2 ))}"
+NODES="${POS_BENCH_NODES:-1}"
+[ "$NODES" = 1 ] || [ "$NODES" = 2 ] || die "POS_BENCH_NODES is 1 or 2"
 DURATION="${POS_BENCH_DURATION:-30}"
 CASHIERS="${POS_BENCH_CASHIERS:-64}"
 SEATS="${POS_BENCH_SEATS:-20000}"
@@ -99,6 +104,9 @@ stop_pgbouncer() {
 
 GUNICORN_PID="$VAR_DIR/bench-gunicorn-$PORT.pid"
 UVICORN_PID="$VAR_DIR/bench-uvicorn-$WS_PORT.pid"
+# With POS_BENCH_NODES=2: the nodes' gunicorns and haproxy (stopped with the server).
+NODE_PIDS=("$VAR_DIR/bench-gunicorn-$((PORT + 1)).pid" "$VAR_DIR/bench-gunicorn-$((PORT + 2)).pid"
+           "$VAR_DIR/bench-haproxy-$PORT.pid")
 stop_server() {
   local ws_pid
   ws_pid="$(cat "$UVICORN_PID" 2>/dev/null || true)"
@@ -116,18 +124,53 @@ stop_server() {
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
   rm -f "$GUNICORN_PID"
+  local pidfile
+  for pidfile in "${NODE_PIDS[@]}"; do
+    pid="$(cat "$pidfile" 2>/dev/null || true)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      log "stopping $(basename "$pidfile" .pid) ($pid)"
+      kill "$pid"
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -f "$pidfile"
+  done
 }
 trap 'stop_server; stop_pgbouncer' EXIT
 
 wants() { case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 server_needed=false
 for name in onsale availability scale push; do wants "$name" && server_needed=true; done
-if $server_needed; then
+if $server_needed && [ "$NODES" = 2 ]; then
+  # Two nodes as the Procfile runs one, half the workers each, behind the balancer.
+  node_ports=($((PORT + 1)) $((PORT + 2)))
+  node_workers=$(( WORKERS / 2 > 1 ? WORKERS / 2 : 1 ))
+  for i in 0 1; do
+    log "starting gunicorn node $((i + 1)) on 127.0.0.1:${node_ports[$i]} ($node_workers workers)"
+    "$VENV_DIR/bin/gunicorn" -c python:pos.gunicorn_config pos.wsgi:application \
+      --bind "127.0.0.1:${node_ports[$i]}" \
+      --workers "$node_workers" --timeout 30 --pid "${NODE_PIDS[$i]}" \
+      >"$RESULTS/server-node$((i + 1)).log" 2>&1 &
+  done
+  log "starting haproxy on $SERVER (round-robin over both nodes)"
+  POS_BALANCER_BIND="127.0.0.1:$PORT" POS_NODE_A="127.0.0.1:${node_ports[0]}" \
+    POS_NODE_B="127.0.0.1:${node_ports[1]}" POS_HEALTHCHECK_HOST=localhost \
+    "$(command -v haproxy || echo /usr/sbin/haproxy)" -W -db -f "$REPO_DIR/docker/haproxy.cfg" >"$RESULTS/haproxy.log" 2>&1 &
+  echo $! > "${NODE_PIDS[2]}"
+  for port in "${node_ports[@]}"; do
+    for _ in $(seq 1 100); do
+      curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+      sleep 0.2
+    done
+  done
+  sleep 3  # haproxy puts a node in rotation after two good health checks a second apart
+elif $server_needed; then
   log "starting gunicorn on $SERVER ($WORKERS workers, DEBUG off)"
   "${server_env[@]}" "$VENV_DIR/bin/gunicorn" -c python:pos.gunicorn_config pos.wsgi:application \
     --bind "127.0.0.1:$PORT" \
     --workers "$WORKERS" --timeout 30 --pid "$GUNICORN_PID" \
     >"$RESULTS/server.log" 2>&1 &
+fi
+if $server_needed; then
   for _ in $(seq 1 100); do
     curl -fsS "$SERVER/healthz" >/dev/null 2>&1 && break
     sleep 0.2
@@ -147,7 +190,7 @@ if wants onsale; then
     --out "$RESULTS/manifest-onsale.json"
   run onsale "$PY" -m benchmarks.onsale --manifest "$RESULTS/manifest-onsale.json" \
     --server "$SERVER" --cashiers "$CASHIERS" --duration "$DURATION" --processes "$PROCS" \
-    --json "$RESULTS/onsale.json"
+    --json "$RESULTS/onsale$([ "$NODES" = 2 ] && echo -2nodes).json"
   # What each request of that mix costs, one at a time, in process (the profile of
   # docs/performance.md): on a fresh event, after the load is over.
   "$PY" -m benchmarks.fixtures onsale --seats "$SEATS" --cashiers "$CASHIERS" \

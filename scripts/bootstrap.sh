@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what is missing: PostgreSQL and Redis from apt, the virtualenv and the project.
+# Installs what is missing: PostgreSQL, Redis, PgBouncer and haproxy from apt, the virtualenv and the project.
 # Idempotent: a second run only checks.
 source "$(dirname "$0")/lib.sh"
 
@@ -12,6 +12,9 @@ command -v redis-server >/dev/null || apt_packages+=(redis-server)
 for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
   dpkg -s "$pkg" >/dev/null 2>&1 || apt_packages+=("$pkg")
 done
+# haproxy: the load balancer in front of two gunicorn nodes (tests/test_nodes.py,
+# POS_BENCH_NODES=2 make bench, docker/haproxy.cfg).
+dpkg -s haproxy >/dev/null 2>&1 || apt_packages+=(haproxy)
 # `make test` checks docker/compose.yml with docker-compose (no Docker engine needed).
 if [ "${POS_WITH_DEPLOY_CHECK:-0}" = 1 ]; then
   command -v docker-compose >/dev/null || apt_packages+=(docker-compose)

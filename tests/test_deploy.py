@@ -30,7 +30,8 @@ def test_compose_runs_every_process_of_make_run(compose_binary):
          "config", "--services"],
         cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
     )
-    assert set(result.stdout.split()) == {"postgres", "redis", "migrate", "web", "ws", "worker",
+    assert set(result.stdout.split()) == {"postgres", "redis", "migrate", "web", "web2",
+                                         "balancer", "ws", "worker", "worker-background",
                                          "beat", "pgbouncer"}
 
 
