@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ class _HealthCache:
     def forget(self) -> None:
         with self.lock:
             self.health = None
+            _positions.clear()
 
 
 _cache = _HealthCache()
@@ -77,41 +79,63 @@ def check_seconds() -> float:
     return float(getattr(settings, "POS_DB_REPLICA_CHECK_SECONDS", 3))
 
 
+def _lsn(text: str) -> int:
+    high, low = text.split("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+# Where the primary's WAL was (insert position) at this process's recent looks, and when
+# (time.time()): the replica has every commit made before a moment whose position it has
+# replayed.
+_positions: deque[tuple[int, float]] = deque(maxlen=64)
+
+
 def measure() -> Health:
     """Look at the replica now: down (cannot connect, or not a standby), lagging, or
-    usable. Lag: zero when the replica has replayed everything the primary has written
-    (an idle primary's replica is never "late"); otherwise the time since the last
-    transaction it replayed was committed, an upper bound of how stale its data is (the
-    oldest commit it lacks is younger than that). So a replica that merely took a moment
-    to replay a write made after an idle hour may be skipped once, for one check period:
-    the safe side."""
+    usable. Its lag is an upper bound of how stale its data is, the smallest of:
+    - 0 if it has replayed everything the primary has flushed now (an idle primary's
+      replica is never "late"), or the few ms it takes to get there (a short wait);
+    - the time since an earlier look of this process at the primary whose WAL position
+      the replica has replayed since (it has every commit made before that look): the
+      primary writing all the time but committing rarely (a long migration) does not
+      make a replica that keeps up look late;
+    - the time since the last transaction it replayed was committed (the oldest commit it
+      lacks is younger).
+    A replica that is keeping up is never skipped; one that is behind is skipped when
+    that bound passes POS_DB_REPLICA_MAX_LAG_SECONDS, at worst one check period late on a
+    process's first looks."""
     now = time.time()
     try:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            # Inserted, not flushed: an asynchronous commit is visible on the primary
-            # before its WAL is flushed and sent.
-            cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
-            primary_lsn = cursor.fetchone()[0]
+            # Flushed: what can have been sent. An asynchronous commit's WAL is flushed
+            # within a few wal_writer_delay (200 ms): negligible next to the bound.
+            cursor.execute("SELECT pg_current_wal_flush_lsn()::text")
+            primary = _lsn(cursor.fetchone()[0])
         replica = connections[REPLICA]
         with replica.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_is_in_recovery(), pg_is_wal_replay_paused(),"
-                " coalesce(pg_last_wal_replay_lsn() >= %s::pg_lsn, false),"
-                " extract(epoch FROM pg_last_xact_replay_timestamp())::float8",
-                [primary_lsn],
-            )
-            in_recovery, paused, caught_up, replayed_at = cursor.fetchone()
+                " coalesce(pg_last_wal_replay_lsn()::text, '0/0'),"
+                " extract(epoch FROM pg_last_xact_replay_timestamp())::float8")
+            in_recovery, paused, replayed_text, replayed_at = cursor.fetchone()
+            replayed = _lsn(replayed_text)
+            deadline = time.monotonic() + catch_up_seconds()
+            while in_recovery and not paused and replayed < primary \
+                    and time.monotonic() < deadline:
+                time.sleep(0.005)
+                cursor.execute("SELECT coalesce(pg_last_wal_replay_lsn()::text, '0/0')")
+                replayed = _lsn(cursor.fetchone()[0])
     except (OperationalError, InterfaceError) as exc:
         _close_replica()
         return Health(False, f"down: {_first_line(exc)}", None, now)
     if not in_recovery:
         return Health(False, "not a standby (pg_is_in_recovery() is false)", None, now)
-    if caught_up:
-        lag = 0.0
-    elif replayed_at is None:
-        lag = float("inf")
-    else:
-        lag = max(now - replayed_at, 0.0)
+    bounds = [time.time() - now if replayed >= primary else float("inf")]
+    bounds += [now - at for position, at in _positions if position <= replayed and at <= now]
+    if replayed_at is not None:
+        bounds.append(now - replayed_at)
+    lag = max(min(bounds), 0.0)
+    _positions.append((primary, now))
     if lag > max_lag_seconds():
         why = f"lagging {lag:.1f} s > {max_lag_seconds():g} s"
         return Health(False, why + (" (replay paused)" if paused else ""), lag, now)
