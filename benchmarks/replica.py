@@ -124,7 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     django_setup()
     from pos.replica import replica_health
 
+    # A standby started again after a while first replays what it missed.
+    deadline = time.monotonic() + 300
     health = replica_health(refresh=True)
+    while health is not None and not health.usable and time.monotonic() < deadline:
+        time.sleep(1)
+        health = replica_health(refresh=True)
     if health is None or not health.usable:
         print(f"the replica is not usable: {health}", file=sys.stderr)
         return 1
