@@ -172,6 +172,8 @@ if wants cleanup; then
 fi
 if wants replica; then
   replica_port="${POS_DB_REPLICA_PORT:-$((POS_DB_PORT + 10))}"
+  # A fresh standby: one left stopped may need WAL the primary has recycled (no slot).
+  POS_DB_REPLICA_PORT="$replica_port" bash scripts/replica.sh remove
   POS_DB_REPLICA_PORT="$replica_port" bash scripts/replica.sh start
   "$PY" -m benchmarks.fixtures availability --seats "$SEATS" --held 0.3 --sold 0.3 \
     --out "$RESULTS/manifest-replica.json"
