@@ -89,12 +89,14 @@ def replica(race, django_db_blocker) -> Iterator[int]:
             _wait_caught_up(port)
             yield port
         finally:
-            connections[REPLICA].close()
-            del connections[REPLICA]
-            connections.settings.pop(REPLICA, None)
-            settings.DATABASES.pop(REPLICA, None)
-            replica_module.forget_health()
-            _script("remove", port)
+            try:
+                connections[REPLICA].close()
+                del connections[REPLICA]
+            finally:
+                connections.settings.pop(REPLICA, None)
+                settings.DATABASES.pop(REPLICA, None)
+                replica_module.forget_health()
+                _script("remove", port)  # whatever happened above: no standby left behind
 
 
 @pytest.fixture
