@@ -55,6 +55,7 @@ from pos.exports import (
 )
 from pos.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from pos.openapi import request_example, response_example, viewset_examples
+from pos.replica import stale_reads_ok
 
 ERROR = OpenApiResponse(description="`{detail, code}` naming what was wrong")
 PDF = OpenApiResponse(OpenApiTypes.BINARY, description="application/pdf, 80 mm wide")
@@ -371,6 +372,7 @@ class SalesBookView(APIView):
         examples=[response_example("November's book", examples.SALES_BOOK,
                                    media_type="application/json")],
     )
+    @stale_reads_ok()  # a report: the hot standby may serve it (pos.replica)
     def get(self, request: Request) -> HttpResponse:
         fmt = str(request.query_params.get("format") or "json")
         if fmt not in self.FORMATS:

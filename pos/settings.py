@@ -79,7 +79,9 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_URLCONF = "pos.urls_public"
 ROOT_URLCONF = "pos.urls"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Marked stale reads to the hot standby when there is one (pos.replica); the tenant
+# router decides what migrates where.
+DATABASE_ROUTERS = ["pos.replica.StaleReadsRouter", "django_tenants.routers.TenantSyncRouter"]
 # Set the tenant's search_path once per request (and again after a rollback), not before
 # every query: it halved the statements of a hold (docs/performance.md). Behind PgBouncer
 # in transaction mode (POS_DB_POOLING=transaction) no session SET is made at all: the
@@ -145,6 +147,22 @@ DATABASES = {
         "DISABLE_SERVER_SIDE_CURSORS": env("POS_DB_POOLING", "") == "transaction",
     }
 }
+# A hot standby (scripts/replica.sh, docs/replica.md) for the reads marked stale_reads_ok:
+# configured when POS_DB_REPLICA_HOST or POS_DB_REPLICA_PORT is set. Read-only by setting
+# too, a short connect timeout (a dead replica is skipped, pos.replica), and in tests the
+# test database itself (MIRROR).
+if env("POS_DB_REPLICA_HOST", "") or env("POS_DB_REPLICA_PORT", ""):
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        "HOST": env("POS_DB_REPLICA_HOST", DATABASES["default"]["HOST"]),
+        "PORT": env("POS_DB_REPLICA_PORT", DATABASES["default"]["PORT"]),
+        "OPTIONS": {"connect_timeout": 2,
+                    "options": "-c default_transaction_read_only=on"},
+        "TEST": {"MIRROR": "default"},
+    }
+POS_DB_REPLICA_MAX_LAG_SECONDS = float(env("POS_DB_REPLICA_MAX_LAG_SECONDS", "5"))
+POS_DB_REPLICA_CHECK_SECONDS = float(env("POS_DB_REPLICA_CHECK_SECONDS", "3"))
+POS_DB_REPLICA_CATCH_UP_SECONDS = float(env("POS_DB_REPLICA_CATCH_UP_SECONDS", "0.1"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache (availability, throttles) and Celery broker ---

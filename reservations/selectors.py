@@ -14,6 +14,7 @@ from django.db.models import Exists, Min, OuterRef, QuerySet, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from pos.replica import stale_reads_ok
 from reservations import cache as availability_cache
 from reservations.best_available import SeatSpot
 from reservations.models import ReservedTicket
@@ -84,6 +85,12 @@ def _compute_snapshot(event: Event, now: datetime) -> dict[str, Any]:
         # The snapshot is only true until the first live hold in it expires.
         "valid_until": next_expiry.isoformat() if next_expiry else None,
     }
+
+
+# A miss may be computed on the hot standby (pos.replica), but only once it has replayed
+# everything the primary had written after the version was read: a snapshot filed under
+# a version never predates the commit that made that version.
+_snapshot_for_cache = stale_reads_ok(caught_up=True)(_compute_snapshot)
 
 
 def _render(snapshot: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +207,7 @@ def event_map_state(*, event: Event, now: datetime | None = None) -> MapState:
     else:
         rendered = None
     if rendered is None or not _still_valid(rendered["valid_until"], now):
-        rendered = _render(_compute_snapshot(event, now))
+        rendered = _render(_snapshot_for_cache(event, now))
         rendered["stamp"] = int(now.timestamp() * 1000)
         if version:
             availability_cache.store_snapshot_and_meta(

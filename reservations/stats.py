@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from pos.replica import stale_reads_ok
 from reservations.models import Alert, HoldAttempt, ReservedTicket, StatusChange
 from sales.models import Event, Transaction
 
@@ -111,6 +112,7 @@ def _figures(counts: dict[str, int]) -> dict[str, Any]:
     }
 
 
+@stale_reads_ok()  # figures for people: the hot standby may serve them
 def reservation_stats(
     *, now: datetime | None = None, window_hours: int = 24, event_id: int | None = None,
 ) -> dict[str, Any]:

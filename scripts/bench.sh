@@ -14,6 +14,9 @@
 # POS_BENCH_NODES=2: two gunicorn nodes (each with half of POS_BENCH_WORKERS) on
 # POS_BENCH_PORT+1 and +2 behind haproxy (docker/haproxy.cfg) on POS_BENCH_PORT, so every
 # benchmark that talks HTTP goes through the balancer; 1 (the default): one node.
+# POS_BENCH_REPLICA=1 (or "replica" in POS_BENCH_ONLY): availability misses and stats read
+# on the primary and on a hot standby (scripts/replica.sh, docs/replica.md);
+# POS_BENCH_REPLICA_DURATION (10 s per case).
 # POS_BENCH_BASELINE=<commit>: first the on-sale benchmark and request costs of that
 # commit (a temporary worktree with its own virtualenv, database and cache prefix), then
 # this checkout's, back to back on the same services; `benchmarks.compare` prints both.
@@ -52,6 +55,7 @@ PUSH_MAPS="${POS_BENCH_PUSH_MAPS:-200}"
 PUSH_SEATS="${POS_BENCH_PUSH_SEATS:-1000}"
 PUSH_CHANGES="${POS_BENCH_PUSH_CHANGES:-50}"
 ONLY="${POS_BENCH_ONLY:-onsale availability scale push cleanup faults}"
+if [ "${POS_BENCH_REPLICA:-0}" = 1 ]; then ONLY="$ONLY replica"; fi
 RESULTS="$REPO_DIR/benchmarks/results"
 PY="$VENV_DIR/bin/python"
 SERVER="http://127.0.0.1:$PORT"
@@ -232,6 +236,19 @@ stop_server
 if wants cleanup; then
   run cleanup "$PY" benchmarks/cleanup.py --database "${POS_DB_NAME}_cleanup" \
     --holds "$CLEANUP_HOLDS" --json "$RESULTS/cleanup.json"
+fi
+if wants replica; then
+  replica_port="${POS_DB_REPLICA_PORT:-$((POS_DB_PORT + 10))}"
+  # A fresh standby: one left stopped may need WAL the primary has recycled (no slot).
+  POS_DB_REPLICA_PORT="$replica_port" bash scripts/replica.sh remove
+  POS_DB_REPLICA_PORT="$replica_port" bash scripts/replica.sh start
+  "$PY" -m benchmarks.fixtures availability --seats "$SEATS" --held 0.3 --sold 0.3 \
+    --out "$RESULTS/manifest-replica.json"
+  run replica env POS_DB_REPLICA_HOST=127.0.0.1 POS_DB_REPLICA_PORT="$replica_port" \
+    "$PY" -m benchmarks.replica --manifest "$RESULTS/manifest-replica.json" \
+    --processes "$PROCS" --duration "${POS_BENCH_REPLICA_DURATION:-10}" \
+    --json "$RESULTS/replica.json"
+  POS_DB_REPLICA_PORT="$replica_port" bash scripts/replica.sh stop
 fi
 if wants faults; then
   run faults "$PY" -m benchmarks.faults --duration "$FAULTS_DURATION" \

@@ -19,6 +19,14 @@ trap cleanup EXIT
 # Ctrl-C is how a foreground run ends: stop what we started and exit cleanly.
 trap 'cleanup; exit 0' INT TERM
 
+# POS_DB_REPLICA=1: a hot standby for the stale reads (docs/replica.md), stopped with the run.
+if [ "${POS_DB_REPLICA:-0}" = 1 ]; then
+  bash "$REPO_DIR/scripts/replica.sh" start
+  export POS_DB_REPLICA_PORT="$(bash "$REPO_DIR/scripts/replica.sh" port)"
+  export POS_DB_REPLICA_HOST="${POS_DB_REPLICA_HOST:-127.0.0.1}"
+  trap 'bash "$REPO_DIR/scripts/replica.sh" stop; cleanup' EXIT
+  trap 'bash "$REPO_DIR/scripts/replica.sh" stop; cleanup; exit 0' INT TERM
+fi
 cd "$REPO_DIR"
 export PATH="$VENV_DIR/bin:$PATH"
 export POS_DB_NAME="${POS_DB_NAME:-pos}"

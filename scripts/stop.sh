@@ -13,4 +13,5 @@ if pgrep -f "$VENV_DIR/bin/" >/dev/null; then
   for _ in $(seq 1 50); do pgrep -f "$VENV_DIR/bin/" >/dev/null || break; sleep 0.2; done
   pkill -KILL -f "$VENV_DIR/bin/" 2>/dev/null || true
 fi
+bash "$REPO_DIR/scripts/replica.sh" stop
 bash "$REPO_DIR/scripts/services.sh" stop

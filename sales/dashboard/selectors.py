@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from fiscal.models import DocumentKind, FiscalDocument
 from fiscal.selectors import document_totals, x_report
+from pos.replica import stale_reads_ok
 from reservations.models import ReservedTicket, StatusChange
 from reservations.selectors import seat_map_states
 from reservations.stats import rate
@@ -48,6 +49,7 @@ def dashboard_event(event_id: int) -> Event:
     return event
 
 
+@stale_reads_ok()  # the hot standby may serve it (pos.replica)
 def event_dashboard(*, event_id: int, now: datetime | None = None) -> dict[str, Any]:
     """Everything the dashboard shows of one event, as of `now`: 13 queries, whatever
     the number of seats, sales and documents."""
@@ -230,6 +232,7 @@ def hold_outcomes(*, event: Event, now: datetime) -> dict[str, Any]:
     }
 
 
+@stale_reads_ok()
 def day_dashboard(*, day: date) -> dict[str, Any]:
     """The fiscal day's X figures: fiscal's X report itself (the same body as
     GET /api/fiscal/x-report/?day=), never recomputed here."""

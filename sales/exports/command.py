@@ -9,6 +9,7 @@ from django.core.management.base import CommandParser
 
 from pos.exports import Sheet, check_xlsx_size, parse_export_query, write_csv, write_xlsx
 from pos.file_command import FileCommand
+from pos.replica import stale_reads_ok
 from sales.exports.files import check_event
 from sales.exports.selectors import EXPORTS
 from tenants.services import current_time_zone
@@ -35,7 +36,8 @@ class ExportCommand(FileCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         export = EXPORTS[self.export_name]
-        with self.in_tenant(options["tenant"]):
+        # The hot standby may serve an export (pos.replica).
+        with self.in_tenant(options["tenant"]), stale_reads_ok():
             query = parse_export_query(
                 {name: options[name] for name in ("date_from", "date_to", "event", "format")},
                 time_zone=current_time_zone())

@@ -13,6 +13,7 @@ from fiscal.sales_book import SalesBook, parse_month
 from fiscal.selectors import FISCAL_TZ
 from pos.exports import write_xlsx
 from pos.file_command import FileCommand
+from pos.replica import stale_reads_ok
 
 
 class Command(FileCommand):
@@ -26,7 +27,8 @@ class Command(FileCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         fmt = options["format"]
-        with self.in_tenant(options["tenant"]):
+        # The hot standby may serve the book (pos.replica).
+        with self.in_tenant(options["tenant"]), stale_reads_ok():
             book = SalesBook(parse_month(options["month"]))
             total = book.documents().count()
             book.wrap = lambda lines: self.progress(lines, total=total, options=options,
