@@ -158,6 +158,9 @@ if env("POS_DB_REPLICA_HOST", "") or env("POS_DB_REPLICA_PORT", ""):
         "PORT": env("POS_DB_REPLICA_PORT", DATABASES["default"]["PORT"]),
         "OPTIONS": {"connect_timeout": 2,
                     "options": "-c default_transaction_read_only=on"},
+        # Reached directly, not through the primary's pooler: its session options hold.
+        "POOLING": "",
+        "DISABLE_SERVER_SIDE_CURSORS": False,
         "TEST": {"MIRROR": "default"},
     }
 POS_DB_REPLICA_MAX_LAG_SECONDS = float(env("POS_DB_REPLICA_MAX_LAG_SECONDS", "5"))
