@@ -360,6 +360,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("tenants/selectors.py", "venue_tenants"): "the operator loop's list (callers checked)",
     # Routing: the host's tenant, found once per request or socket.
     ("pos/db_backend/base.py", "DatabaseWrapper.set_tenant"): "the backend's own set_tenant",
+    ("pos/replica.py", "_follow_tenant"): "routing: the replica connection follows the "
+                                          "request's own tenant, never another",
     ("tenants/identity.py", "tenant_for_hostname.load"): "routing: host -> tenant",
     ("reservations/consumers.py", "authenticate"): "a socket's routing: host -> tenant",
     ("reservations/consumers.py", "_load"): "a socket's map read in the host's tenant",
