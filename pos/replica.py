@@ -3,10 +3,11 @@
 Nothing goes to the `replica` database alias unless the code says so: a read runs there
 only inside `stale_reads_ok()` (a context manager and a decorator), only outside any
 atomic block of the primary (a decision reads, locks and writes in one transaction, so it
-never qualifies), never as a write or a `select_for_update` (Django routes those with
-`db_for_write`, always the primary here), and only while the replica is healthy: up, in
-recovery, and no further behind than POS_DB_REPLICA_MAX_LAG_SECONDS. The health is looked
-at once per POS_DB_REPLICA_CHECK_SECONDS per process, so it costs nothing per request.
+never qualifies), never as a write or a locking read (Django routes both with
+`db_for_write`, always the primary here; the locks themselves live in the lock modules),
+and only while the replica is healthy: up, in recovery, and no further behind than
+POS_DB_REPLICA_MAX_LAG_SECONDS. The health is looked at once per
+POS_DB_REPLICA_CHECK_SECONDS per process, so it costs nothing per request.
 
 django-tenants puts the request's tenant on the default connection only: the replica
 connection is given the same tenant (search path) before every read routed to it.
@@ -221,7 +222,7 @@ def _follow_tenant() -> None:
 
 
 class StaleReadsRouter:
-    """Writes (and `select_for_update`, which Django routes as a write) always go to the
+    """Writes (and locking reads, which Django routes as writes) always go to the
     primary; reads go to the replica only when `_replica_allowed()`. The primary is named
     explicitly, never left to Django's default of "the database the instance came from",
     so an object read on the replica is saved (and its relations read) on the primary."""
