@@ -8,6 +8,7 @@ import logging
 import os
 import platform
 import random
+import socket
 import statistics
 import subprocess
 import time
@@ -21,6 +22,13 @@ REPO_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO_DIR / "benchmarks" / "results"
 DEFAULT_SERVER = "http://127.0.0.1:8100"
 ROW = 500  # seats per row in the fixtures' events: a hold never spans two rows
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (for a server a benchmark or a test starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def django_setup() -> None:

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import free_port
+
 CONFIG = """\
 [databases]
 ; every database name, on the one PostgreSQL behind
@@ -45,12 +47,6 @@ pidfile = {dir}/pgbouncer.pid
 log_connections = 0
 log_disconnections = 0
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class PgBouncer:

@@ -7,9 +7,6 @@ the per-test transaction) and deleted again at the end."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,6 +24,7 @@ from reservations.tasks import cleanup_expired_reservations, dispatch_cleanup
 from sales.models import Event, Transaction, Venue
 from tests.builders import make_event
 from tests.ops_builders import hold
+from tests.processes import celery_worker
 
 pytestmark = pytest.mark.integration
 
@@ -38,33 +36,9 @@ WAIT = 90  # seconds: a bound on the worker's start-up plus the task, never a sl
 def worker(tenants, tmp_path_factory) -> Iterator[str]:
     """`celery -A pos worker` on a queue of its own, pointed at the pytest database."""
     queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-it-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        # The test database's real name (POS_TEST_DB_NAME), not the development one.
-        "POS_DB_NAME": settings.DATABASES["default"]["NAME"],
-        "POS_CELERY_QUEUE": queue,
-        "POS_LOG_LEVEL": "INFO",
-    }
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "pos", "worker", "--queues", queue,
-         "--pool", "solo", "--without-heartbeat", "--without-gossip", "--without-mingle",
-         "--loglevel", "INFO"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
+    with celery_worker(queue, tmp_path_factory.mktemp("worker") / "worker.log",
+                       POS_LOG_LEVEL="INFO"):
         yield queue
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
-        if process.returncode not in (0, -15, None):
-            print(log_path.read_text()[-5000:])
 
 
 def _committed_holds(schema: str) -> dict[str, int]:

@@ -35,14 +35,19 @@ from tests.builders import (
     user,
 )
 from tests.conftest import PASSWORD, TenantFixture, api_client, get_or_create_tenant
-from tests.test_pos_page import SCREENSHOTS, launch_chromium, serve_live, watch_csp
+from tests.test_pos_page import (
+    DESKTOP,
+    PHONE,
+    SCREENSHOTS,
+    TABLET,
+    launch_chromium,
+    serve_live,
+    watch_csp,
+)
 
 pytestmark = pytest.mark.integration
 
 HOST = "dashpage.localhost"
-PHONE = {"width": 390, "height": 844}
-TABLET = {"width": 768, "height": 1024}
-DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="module")

@@ -24,14 +24,19 @@ from tenants.roles import Role
 from tenants.services import create_staff_user
 from tests.builders import EventSetup, make_event, sell_through_api, set_rate
 from tests.conftest import PASSWORD, TenantFixture, api_client, get_or_create_tenant
-from tests.test_pos_page import SCREENSHOTS, launch_chromium, serve_live, watch_csp
+from tests.test_pos_page import (
+    DESKTOP,
+    PHONE,
+    SCREENSHOTS,
+    TABLET,
+    launch_chromium,
+    serve_live,
+    watch_csp,
+)
 
 pytestmark = pytest.mark.integration
 
 HOST = "door.localhost"
-PHONE = {"width": 390, "height": 844}
-TABLET = {"width": 768, "height": 1024}
-DESKTOP = {"width": 1280, "height": 800}
 
 
 # --- Fixtures (as tests/test_pos_page.py) ------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -28,6 +27,7 @@ from reservations.models import ReservedTicket
 from tests.builders import api_hold as hold
 from tests.builders import make_event, set_rate
 from tests.conftest import api_client
+from tests.processes import free_port
 
 
 @pytest.fixture
@@ -37,17 +37,11 @@ def setup(alpha):
         return make_event(rows="ABC", seats_per_row=10, ga_capacity=10)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class OwnRedis:
     """A redis-server of the test's own: started here, stopped here."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="pos-test-redis-")
         self.url = f"redis://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.test import Client
 
 from tests.conftest import PASSWORD, api_client
+from tests.processes import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 HTTPS = {"HTTP_X_FORWARDED_PROTO": "https"}
@@ -86,12 +87,6 @@ def test_swagger_ui_and_redoc_come_from_our_own_static_files(alpha):
 # --- gunicorn, as every deployment runs it (pos/gunicorn_config.py) ------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _raw(port: int, request: bytes) -> tuple[str, str]:
     """Send bytes, read the whole answer: (head, body)."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
@@ -106,7 +101,7 @@ def _raw(port: int, request: bytes) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def gunicorn(tenants) -> Iterator[int]:
     """gunicorn with the project's configuration, on the test database."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "POS_DB_NAME": settings.DATABASES["default"]["NAME"]}
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:pos.gunicorn_config",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import os
 import re
-import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
@@ -37,6 +36,7 @@ from tests.builders import (
     user,
 )
 from tests.conftest import api_client
+from tests.processes import free_port
 
 CUSTOMER = "ana@example.com"
 QR = re.compile(r"([A-HJ-NP-Z2-9]{16}:[A-Za-z0-9_-]{43})")
@@ -63,12 +63,6 @@ class Inbox:
             return "451 4.3.0 Try again later"
         self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
         return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

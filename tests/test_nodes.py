@@ -20,7 +20,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -48,6 +47,7 @@ from tenants.roles import Role
 from tenants.services import create_staff_user
 from tests.builders import EventSetup, make_event
 from tests.conftest import PASSWORD, token_for
+from tests.processes import CELERY_WORKER, free_port, start_process, stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -57,12 +57,6 @@ START_TIMEOUT = 60  # seconds: a bound on the processes' start-up, never a sleep
 FAILURE_LIMIT = 3  # the nodes' log-in throttle (POS_LOGIN_FAILURE_LIMIT)
 PAID_IN_FULL = [{"method": "cash", "currency": "USD", "amount": "11.95"}]  # 10 + IVA + IGTF
 SESSION_USER, LOCKED_USER, PROBE_USER = "nodes-session", "nodes-locked", "nodes-xff-probe"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_until(check: Callable[[], bool], what: str, timeout: float = START_TIMEOUT) -> None:
@@ -145,22 +139,6 @@ class Cluster:
         return self.setup.seats[label].pk
 
 
-def _process(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("w") as out:
-        return subprocess.Popen(command, cwd=REPO, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 def _committed_data() -> tuple[EventSetup, dict[str, str]]:
     """In the race tenant: an event of 80 seats, tokens, and two users whose passwords are
     hashed as production hashes them (the nodes do not use the tests' fast hasher)."""
@@ -190,19 +168,17 @@ def cluster(race, django_db_blocker, tmp_path_factory) -> Iterator[Cluster]:
            "POS_LOG_LEVEL": "WARNING"}
     with django_db_blocker.unblock():
         setup, tokens = _committed_data()
-    a = Node("node-a", _free_port(), env, logs)
-    b = Node("node-b", _free_port(), env, logs)
-    balancer_port = _free_port()
+    a = Node("node-a", free_port(), env, logs)
+    b = Node("node-b", free_port(), env, logs)
+    balancer_port = free_port()
     made = Cluster(a=a, b=b, balancer=f"http://127.0.0.1:{balancer_port}",
                    background_queue=f"{queue}-background", setup=setup, tokens=tokens)
     try:
         a.start()
         b.start()
-        made.processes.append(_process(
-            [sys.executable, "-m", "celery", "-A", "pos", "worker", "--queues", queue,
-             "--pool", "solo", "--without-heartbeat", "--without-gossip", "--without-mingle",
-             "--loglevel", "INFO"], env, logs / "worker.log"))
-        made.processes.append(_process(
+        made.processes.append(start_process(
+            [*CELERY_WORKER, "--queues", queue], env, logs / "worker.log"))
+        made.processes.append(start_process(
             [haproxy, "-W", "-db", "-f", str(REPO / "docker" / "haproxy.cfg")],
             {**os.environ, "POS_BALANCER_BIND": f"127.0.0.1:{balancer_port}",
              "POS_NODE_A": f"127.0.0.1:{a.port}", "POS_NODE_B": f"127.0.0.1:{b.port}",
@@ -213,7 +189,7 @@ def cluster(race, django_db_blocker, tmp_path_factory) -> Iterator[Cluster]:
         yield made
     finally:
         for process in made.processes:
-            _stop(process)
+            stop_process(process)
         a.stop()
         b.stop()
         redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(made.background_queue)

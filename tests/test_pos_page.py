@@ -49,6 +49,10 @@ HOST = "pospage.localhost"
 LIVE = 5_000  # ms: the page must follow other terminals within 5 seconds
 SCREENSHOTS = Path(os.environ.get("POS_TEST_ARTIFACTS", settings.BASE_DIR / "test-artifacts")) \
     / "screenshots"
+# The three screens every page is tested at: a phone, a tablet, a desktop.
+PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 768, "height": 1024}
+DESKTOP = {"width": 1280, "height": 800}
 
 
 # --- Fixtures --------------------------------------------------------------------------

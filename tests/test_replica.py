@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -31,15 +30,10 @@ from pos import replica as replica_module
 from pos.replica import REPLICA, stale_iterator, stale_reads_ok
 from sales.models import Event, Transaction
 from tests.conftest import TenantFixture, api_client, get_or_create_tenant
+from tests.processes import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 LATER = timedelta(seconds=60)  # past the lag bound and the health check's period
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _script(action: str, port: int) -> None:
@@ -73,7 +67,7 @@ def _wait_caught_up(port: int) -> None:
 @pytest.fixture(scope="module")
 def replica(race, django_db_blocker) -> Iterator[int]:
     """A streaming replica of the test cluster, as the `replica` database alias."""
-    port = _free_port()
+    port = free_port()
     with django_db_blocker.unblock():
         get_or_create_tenant("replb")  # a second committed tenant, for the two-tenant read
         _script("start", port)

@@ -21,7 +21,8 @@ from playwright.sync_api import Page, expect
 
 from tests import test_pos_page as pos_page
 from tests.builders import EventSetup, make_event
-from tests.test_pos_page import open_pos, seat, shot
+from tests.processes import free_port
+from tests.test_pos_page import PHONE, open_pos, seat, shot
 
 # The POS page tests' fixtures: their tenant, live server and browser (one per module).
 shop = pos_page.shop
@@ -34,13 +35,6 @@ terminals = pos_page.terminals
 pytestmark = pytest.mark.integration
 
 PUSHED_WITHIN_S = 1.0  # the issue's bound, from the click on one page to the other's map
-PHONE = {"width": 390, "height": 844}
-
-
-def free_port() -> int:
-    with net.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class AsgiServer:

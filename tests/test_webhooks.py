@@ -28,6 +28,7 @@ from sales.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.builders import api_hold_id as hold
 from tests.builders import make_event, payment, sell_through_api, set_rate
 from tests.conftest import api_client
+from tests.processes import celery_worker
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "webhooks.md"
 EVENTS = ["sale.completed", "reservation.created", "reservation.expired",
@@ -708,35 +709,14 @@ def test_the_signature_header_is_made_within_the_request_time(alpha, admin, rece
 def worker(tenants, tmp_path) -> Iterator[str]:
     """`celery -A pos worker` on a queue of its own, on the pytest database, with a retry
     schedule of half a second (the real one's first wait is 30 s)."""
-    import os
-    import subprocess
-    import sys
     import uuid
 
     from django.conf import settings as django_settings
 
     queue = f"{django_settings.CELERY_TASK_DEFAULT_QUEUE}-wh-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "POS_DB_NAME": django_settings.DATABASES["default"]["NAME"],
-           "POS_CELERY_QUEUE": queue, "POS_WEBHOOKS_ALLOW_PRIVATE": "1",
-           "POS_WEBHOOKS_RETRY_SCHEDULE": "0.5,0.5"}
-    log_path = tmp_path / "worker.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "pos", "worker", "--queues", queue,
-             "--pool", "solo", "--without-heartbeat", "--without-gossip",
-             "--without-mingle", "--loglevel", "INFO"],
-            cwd=DOCS.parent.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            yield queue
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-    if process.returncode not in (0, -15, None):
-        print(log_path.read_text()[-5000:])
+    with celery_worker(queue, tmp_path / "worker.log", POS_WEBHOOKS_ALLOW_PRIVATE="1",
+                       POS_WEBHOOKS_RETRY_SCHEDULE="0.5,0.5"):
+        yield queue
 
 
 @pytest.mark.integration
