@@ -76,8 +76,9 @@ class _PooledCursor(DjangoClientCursor):
                 super().executemany(query, params_seq, **kwargs)
             return
         # In Django's transaction (begun or about to be): a no-op that carries the
-        # settings if this transaction has not had them yet.
-        self.execute("SELECT 1")
+        # settings, only if this transaction has not had them yet.
+        if self._wrapper._settings_prefix(self.connection.info.transaction_status):
+            self.execute("SELECT 1")
         super().executemany(query, params_seq, **kwargs)
 
 
